@@ -1,0 +1,355 @@
+"""Extract a short, cited answer from retrieved passages, or say the documents do not hold it.
+
+Nothing here generates text: the answer is a span of a cited passage (a figure with
+its unit, a name with its role, a date, or the evidence sentence itself), followed
+by the evidence quoted exactly, each claim carrying its `[n]` marker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rag import extract
+from rag.normalize import bigrams, fold, terms, tokens
+from rag.question import Question, analyse
+from rag.records import Answer, Citation, Document, Passage
+
+CANDIDATES = 8  # passages read for evidence
+MAX_TEXT = 400
+DENSE_SENTENCES = 10  # sentences embedded for an English question (cross-lingual evidence)
+DENSE_CHARS = 300  # of each such sentence
+CONTEXT_CHARS = 600  # text before a sentence that still counts as its context
+
+# Decision thresholds, tuned on the two dev sets by eval/sweep.py (see README).
+MIN_COVERAGE = 0.5  # share of the question's content (idf-weighted) found near the answer
+MIN_DENSE_SENTENCE = 0.75  # cosine of the best sentence, for English questions
+
+MESSAGES = {
+    "vi": {
+        "not_found": "Tài liệu không có thông tin để trả lời câu hỏi này. Các đoạn liên quan nhất được liệt kê bên dưới.",
+        "differ": "Các nguồn ghi khác nhau: ",
+    },
+    "en": {
+        "not_found": "The documents do not contain the answer to this question. The closest passages are listed below.",
+        "differ": "The sources differ: ",
+    },
+}
+
+
+@dataclass
+class Evidence:
+    """One sentence of a retrieved passage, scored against the question."""
+
+    passage: Passage
+    rank: int
+    start: int  # offsets in the source text
+    end: int
+    text: str
+    words: list[str]  # folded syllables
+    score: float = 0.0
+    coverage: float = 0.0  # of the question by this sentence and the one before it
+    candidate: extract.Candidate | None = None
+    candidate_score: float = 0.0
+    also: list[str] = field(default_factory=list)
+
+
+def split_sentences(passage: Passage) -> list[tuple[int, int]]:
+    """Sentence spans of a passage, as offsets into its source text.
+
+    >>> p = Passage("a", "Câu một. Câu hai có 8.033 đảng viên.", 10, 46)
+    >>> [p.text[a - 10 : b - 10] for a, b in split_sentences(p)]
+    ['Câu một.', 'Câu hai có 8.033 đảng viên.']
+    """
+    spans = []
+    # A "." inside a number or an abbreviation is followed by no space, so only a
+    # terminal mark followed by whitespace ends a sentence.
+    for m in re.finditer(r"\S(?:.*?)(?:[.!?…]+(?=\s)|(?=\n)|$)", passage.text, flags=re.S):
+        a, b = m.start(), m.end()
+        if passage.text[a:b].strip():
+            spans.append((passage.start + a, passage.start + b))
+    return spans
+
+
+def _weights(q: Question, idf: Callable[[str], float]) -> dict[str, float]:
+    return {t: idf("~" + t) for t in q.content}
+
+
+def coverage(q_weights: dict[str, float], words: list[str]) -> float:
+    """Share of the question's idf weight whose terms (syllables, bigrams) occur in `words`.
+
+    >>> coverage({"dang": 1.0, "vien": 1.0, "dang_vien": 2.0, "quan": 1.0}, ["dang", "vien"])
+    0.8
+    """
+    total = sum(q_weights.values())
+    if not total:
+        return 0.0
+    present = set(words) | set(bigrams(words))
+    return sum(w for t, w in q_weights.items() if t in present) / total
+
+
+def proximity(q_weights: dict[str, float], words: list[str], at: int) -> float:
+    """How closely the question's words surround the candidate at token index `at` (0..1).
+
+    Each question syllable counts by its idf, discounted by its distance to the candidate.
+
+    >>> proximity({"dan": 1.0, "so": 1.0}, ["dan", "so", "141556", "nguoi"], 2)
+    0.75
+    """
+    total = sum(w for t, w in q_weights.items() if "_" not in t)
+    if not total:
+        return 0.0
+    got = 0.0
+    for t, w in q_weights.items():
+        if "_" in t:
+            continue
+        dists = [abs(i - at) for i, word in enumerate(words) if word == t and i != at]
+        if dists:
+            got += w / (1 + (min(dists) - 1) / 4)
+    return got / total
+
+
+def unit_match(asked: tuple[str, ...], unit: str) -> float:
+    """Share of the asked unit ("bao nhiêu chi bộ trực thuộc") the candidate's unit starts with.
+
+    >>> unit_match(("chi", "bo", "truc", "thuoc"), "chi bo dia"), unit_match((), "nguoi")
+    (0.5, 0.0)
+    """
+    if not asked:
+        return 0.0
+    got = 0
+    for a, b in zip(asked, unit.split()):
+        if a != b:
+            break
+        got += 1
+    return got / len(asked)
+
+
+def _candidates(q: Question, sentence: str) -> list[extract.Candidate]:
+    if q.kind == "number":
+        found = extract.numbers(sentence)
+        found = [c for c in found if c.value not in q.numbers]
+        if q.wants_percent and any(c.unit == "%" for c in found):
+            found = [c for c in found if c.unit == "%"]
+        return found
+    if q.kind == "date":
+        return extract.dates(sentence)
+    if q.kind == "person":
+        asked = fold(q.text).lower()
+        return [c for c in extract.people(sentence) if c.value not in asked]
+    return []
+
+
+def _gather(q: Question, passages: list[Passage], idf) -> list[Evidence]:
+    weights = _weights(q, idf)
+    top = max((p.score for p in passages), default=1.0) or 1.0
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for rank, passage in enumerate(passages):
+        passage_words = [fold(w) for w in terms(passage.text)]
+        passage_cov = coverage(weights, passage_words)
+        previous: list[str] = []
+        for start, end in split_sentences(passage):
+            text = passage.text[start - passage.start : end - passage.start]
+            words = [fold(w) for w in terms(text)]
+            context, previous = previous + words, words
+            if (passage.source, start, end) in seen:
+                continue  # the same sentence in two overlapping chunks
+            seen.add((passage.source, start, end))
+            ev = Evidence(passage, rank, start, end, text, words)
+            # A sentence often leaves implicit what the one before it named ("Trong
+            # năm, …" after "trong năm 2023"), so the decision reads both.
+            ev.coverage = coverage(weights, context)
+            own = coverage(weights, words)
+            ev.score = 0.4 * own + 0.2 * ev.coverage + 0.2 * passage_cov + 0.2 * passage.score / top
+            out.append(ev)
+    _pick_candidates(q, out, weights)
+    return out
+
+
+def _pick_candidates(q: Question, evidence: list[Evidence], weights: dict[str, float]) -> None:
+    for ev in evidence:
+        starts = [s for _, s, _ in tokens(ev.text)]
+        best = None
+        for cand in _candidates(q, ev.text):
+            at = next((i for i, s in enumerate(starts) if s >= cand.start), 0)
+            local = proximity(weights, ev.words, at) + unit_match(q.unit, cand.unit)
+            if cand.unit == "vn":  # a Vietnamese family name: surely a person
+                local += 0.1
+            if best is None or local > best[1]:
+                best = (cand, local)
+        if best:
+            ev.candidate, ev.candidate_score = best[0], 0.6 * ev.score + 0.4 * best[1]
+
+
+def _dense_rescore(q: Question, evidence: list[Evidence], embedder) -> None:
+    """English questions share few words with Vietnamese text: score sentences by embedding."""
+    pool = sorted(evidence, key=lambda e: (e.rank, e.start))[:DENSE_SENTENCES]
+    vectors = embedder.embed_passages([e.text[:DENSE_CHARS] for e in pool])
+    query = embedder.embed_query(q.text)
+    sims = vectors @ query
+    for ev, sim in zip(pool, sims):
+        ev.coverage = max(ev.coverage, float(sim))
+        ev.score = 0.8 * float(sim) + 0.2 * ev.score
+        if ev.candidate is not None:
+            ev.candidate_score = 0.8 * float(sim) + 0.2 * ev.candidate_score
+    for ev in evidence:
+        if ev not in pool:
+            ev.score *= 0.5
+            ev.candidate_score *= 0.5
+
+
+def _jaccard(a: list[str], b: list[str]) -> float:
+    sa, sb = set(bigrams(a)), set(bigrams(b))
+    return len(sa & sb) / max(len(sa | sb), 1)
+
+
+def _merge_duplicates(chosen: Evidence, evidence: list[Evidence]) -> None:
+    """Sources that carry the same sentence (a report reprinted) join one citation."""
+    for other in evidence:
+        src = other.passage.source
+        if src != chosen.passage.source and src not in chosen.also and _jaccard(chosen.words, other.words) >= 0.6:
+            chosen.also.append(src)
+
+
+def _conflicts(q: Question, best: Evidence, evidence: list[Evidence]) -> list[Evidence]:
+    """Other figures for the same thing (same unit, as well supported), from other sentences."""
+    if q.kind != "number" or best.candidate is None or not best.candidate.unit:
+        return []
+    unit = best.candidate.unit.split()[:2]
+    out: list[Evidence] = []
+    for ev in sorted(evidence, key=lambda e: -e.candidate_score):
+        c = ev.candidate
+        if c is None or c.value == best.candidate.value or c.unit.split()[:2] != unit:
+            continue
+        if ev.candidate_score < 0.85 * best.candidate_score or not set(q.numbers) <= set(ev.words):
+            continue
+        if ev.coverage < 0.9 * best.coverage:  # a figure from a passage about something else
+            continue
+        if _jaccard(ev.words, best.words) >= 0.6 or any(c.value == o.candidate.value for o in out):
+            continue
+        out.append(ev)
+        if len(out) == 2:
+            break
+    return out
+
+
+def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) -> bool:
+    """Numbers named in the question ("quận 3") must be written near the evidence.
+
+    "Near" is the evidence sentence and the text before it in its document, back to
+    the start of its section (about one passage): a report names the district once.
+    """
+    if not q.numbers:
+        return True
+    text = documents[ev.passage.source].text
+    around = text[max(0, ev.start - CONTEXT_CHARS) : ev.end]
+    return set(q.numbers) <= set(fold(w) for w in terms(around))
+
+
+def _window(text: str, start: int, end: int, budget: int) -> tuple[int, int]:
+    """A span of at most `budget` characters around [start, end), cut at spaces."""
+    if len(text) <= budget:
+        return 0, len(text)
+    mid = (start + end) // 2
+    lo = max(0, min(mid - budget // 2, len(text) - budget))
+    hi = min(len(text), lo + budget)
+    if lo > 0:
+        space = text.find(" ", lo)
+        lo = space + 1 if 0 <= space < start else lo
+    if hi < len(text):
+        space = text.rfind(" ", 0, hi)
+        hi = space if space > end else hi
+    return lo, hi
+
+
+def _focus(ev: Evidence, q: Question) -> tuple[int, int]:
+    """Where the answer sits in the sentence: the candidate, else what follows the
+    last question word (a list comes after "02 mô hình:")."""
+    if ev.candidate is not None:
+        return ev.candidate.start, ev.candidate.end
+    wanted = set(q.content)
+    hits = [end for word, _, end in tokens(ev.text) if fold(word).lower() in wanted]
+    at = hits[-1] if hits else 0
+    return at, min(len(ev.text), at + MAX_TEXT // 2)
+
+
+def _citation(n: int, ev: Evidence, q: Question, budget: int) -> Citation:
+    a, b = _focus(ev, q)
+    lo, hi = _window(ev.text, a, b, budget)
+    quote = ev.text[lo:hi].strip()
+    lo = lo + ev.text[lo:hi].find(quote)
+    p = ev.passage
+    return Citation(
+        n=n, source=p.source, text=p.text, quote=quote, start=p.start, end=p.end,
+        score=round(float(p.score), 4), also=tuple(ev.also),
+        quote_start=ev.start + lo, quote_end=ev.start + lo + len(quote),
+    )  # fmt: skip
+
+
+def _quoted(c: Citation, sentence_len: int) -> str:
+    return "“" + c.quote + ("…" if len(c.quote) < sentence_len else "") + f"” [{c.n}]"
+
+
+def compose(
+    question: str,
+    passages: list[Passage],
+    documents: dict[str, Document],
+    idf: Callable[[str], float],
+    embedder=None,
+) -> Answer:
+    """Answer `question` from `passages` (best first).
+
+    Args:
+        question: the standalone question.
+        passages: retrieved passages with fused scores.
+        documents: the indexed documents (the text around a passage is context too).
+        idf: term weight of a folded index term ("~quan").
+        embedder: used for English questions, to read Vietnamese sentences across languages.
+    """
+    q = analyse(question)
+    lang = "en" if q.lang == "en" else "vi"
+    msg = MESSAGES[lang]
+    evidence = _gather(q, passages, idf)
+    if q.lang == "en" and embedder is not None and evidence:
+        _dense_rescore(q, evidence, embedder)
+    typed = [e for e in evidence if e.candidate is not None]
+    if typed:
+        best = max(typed, key=lambda e: e.candidate_score)
+    else:
+        best = max(evidence, key=lambda e: e.score, default=None)
+    threshold = MIN_DENSE_SENTENCE if q.lang == "en" else MIN_COVERAGE
+    found = best is not None and best.coverage >= threshold and _numbers_present(q, best, documents)
+    if not found:
+        return Answer(question, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang)
+
+    _merge_duplicates(best, evidence)
+    others = _conflicts(q, best, evidence)
+    for ev in others:
+        _merge_duplicates(ev, evidence)
+    chosen = [best] + others
+    heads = [f"{_short(ev, q)} [{n}]" for n, ev in enumerate(chosen, 1) if ev.candidate]
+    head = (msg["differ"] if len(heads) > 1 else "") + "; ".join(heads)
+    head = head + ". " if head else ""
+    # Quotes share what the short answer leaves of the limit; shrink until all fit.
+    budget = (MAX_TEXT - len(head)) // len(chosen)
+    while True:
+        citations = [_citation(n, ev, q, budget) for n, ev in enumerate(chosen, 1)]
+        text = head + " ".join(_quoted(c, len(ev.text)) for c, ev in zip(citations, chosen))
+        if len(text) <= MAX_TEXT or budget < 40:
+            break
+        budget -= max(4, (len(text) - MAX_TEXT) // len(chosen))
+    return Answer(question, text[:MAX_TEXT], True, citations, kind=q.kind, lang=q.lang)
+
+
+def _short(ev: Evidence, q: Question) -> str:
+    """The candidate as shown: a figure's unit cut to the asked one ("6.949 đảng viên")."""
+    c = ev.candidate
+    if q.kind == "number" and c.unit not in ("", "%") and unit_match(q.unit, c.unit) == 1.0:
+        text = c.text
+        for _ in range(len(c.unit.split()) - len(q.unit)):
+            text = text.rsplit(" ", 1)[0]
+        return text
+    return c.text
+

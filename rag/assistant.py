@@ -1,0 +1,297 @@
+"""The Assistant: build or open an index, search it, and answer questions with citations."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from rag import answer as answering
+from rag import followup, loader, store
+from rag.chunking import ChunkSettings, chunk_document
+from rag.dense import DenseIndex
+from rag.embedding import DEFAULT_MODEL, Embedder, shared
+from rag.errors import EmptyCorpusError, EmptyQuestionError, IndexMismatchError, QuestionTooLongError
+from rag.fusion import fuse
+from rag.lexical import LexicalIndex
+from rag.records import Answer, Document, Passage
+
+log = logging.getLogger("rag")
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """How dense and lexical results are fused (chosen by eval/sweep.py on the dev sets)."""
+
+    method: str = "convex"
+    dense_weight: float = 0.6
+    depth: int = 50  # candidates taken from each retriever before fusion
+
+
+@dataclass
+class UpdateReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    embedded_passages: int = 0
+
+
+class _Indexes:
+    """The searchable form of one snapshot; replaced whole on update, never mutated."""
+
+    def __init__(self, snap: store.Snapshot):
+        self.snap = snap
+        self.lexical = LexicalIndex([p.text for p in snap.passages])
+        self.dense = DenseIndex(snap.vectors)
+
+
+def check_question(question: str) -> str:
+    """The question stripped; named errors for empty and oversized input."""
+    if not isinstance(question, str) or not question.strip():
+        raise EmptyQuestionError("the question is empty: type a question about the documents")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionTooLongError(
+            f"the question has {len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,}. "
+            "Ask a shorter question, or add long text as a document instead"
+        )
+    return question.strip()
+
+
+class Assistant:
+    """Question answering over one index directory.
+
+    >>> assistant = Assistant.build(["seeds"], index_dir="index")  # doctest: +SKIP
+    >>> assistant.ask("Quận 1 có bao nhiêu đảng viên?").text        # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        index_dir: Path,
+        snap: store.Snapshot,
+        embedder: Embedder,
+        retrieval: RetrievalSettings | None = None,
+    ):
+        self.index_dir = Path(index_dir)
+        self.embedder = embedder
+        self.retrieval = retrieval or RetrievalSettings()
+        self._indexes = _Indexes(snap)
+        self._query_cache: dict[str, np.ndarray] = {}
+        self._cache_lock = threading.Lock()
+
+    # ----------------------------------------------------------------- building
+    @classmethod
+    def build(
+        cls,
+        paths: list[str | Path],
+        index_dir: str | Path = "index",
+        model: str = DEFAULT_MODEL,
+        chunk_size: int = ChunkSettings.size,
+        chunk_overlap: int = ChunkSettings.overlap,
+        rebuild: bool = False,
+        progress: bool = False,
+    ) -> Assistant:
+        """Create the index at `index_dir` from `paths`, or update it incrementally.
+
+        Documents already indexed with the same content are kept as they are; new ones
+        are appended and changed ones re-embedded. An index built by another model,
+        chunking or format raises IndexMismatchError unless `rebuild` is set.
+        """
+        index_dir = Path(index_dir)
+        chunking = ChunkSettings(chunk_size, chunk_overlap)
+        embedder = shared(model)
+        with store.write_lock(index_dir):
+            snap = None
+            if (index_dir / "CURRENT").exists() and not rebuild:
+                snap = store.load(index_dir)
+                _check_compatible(snap.manifest, embedder, chunking, index_dir)
+            if snap is None:
+                snap = _empty_snapshot(embedder, chunking)
+            result = loader.load(paths, require=False)
+            if not result.documents and not snap.documents:
+                raise EmptyCorpusError(_empty_message(paths, result.skipped))
+            snap, report = _apply(snap, result.documents, [], embedder, chunking, progress)
+            report.skipped = result.skipped
+            store.save(index_dir, snap)
+        _log_report(report)
+        assistant = cls(index_dir, snap, embedder)
+        assistant.last_report = report
+        return assistant
+
+    @classmethod
+    def load(cls, index_dir: str | Path = "index", model: str | None = None) -> Assistant:
+        """Open a persisted index with the model that built it."""
+        index_dir = Path(index_dir)
+        snap = store.load(index_dir)
+        embedder = shared(model or snap.manifest["model_id"])
+        if embedder.fingerprint != snap.manifest["model_fingerprint"]:
+            raise IndexMismatchError(
+                f"{index_dir} was built by model {snap.manifest['model_id']} "
+                f"({snap.manifest['model_fingerprint']}), not {embedder.model_id} ({embedder.fingerprint}); "
+                f"{store.rebuild_hint(index_dir)}"
+            )
+        return cls(index_dir, snap, embedder)
+
+    def add(self, paths: list[str | Path], progress: bool = False) -> UpdateReport:
+        """Index new or changed documents; unchanged ones are not re-embedded."""
+        result = loader.load(paths, require=False)
+        if not result.documents:
+            raise EmptyCorpusError(_empty_message(paths, result.skipped))
+        report = self._update(result.documents, [], progress)
+        report.skipped = result.skipped
+        return report
+
+    def remove(self, sources: list[str]) -> UpdateReport:
+        """Delete documents (by source name) from the index."""
+        return self._update([], sources, progress=False)
+
+    def _update(self, docs: list[Document], remove: list[str], progress: bool) -> UpdateReport:
+        with store.write_lock(self.index_dir):
+            # Start from what is on disk: another process may have written since we loaded.
+            snap = store.load(self.index_dir)
+            chunking = ChunkSettings(**snap.manifest["chunking"])
+            snap, report = _apply(snap, docs, remove, self.embedder, chunking, progress)
+            store.save(self.index_dir, snap)
+            self._indexes = _Indexes(snap)  # one reference swap: readers see old or new
+        _log_report(report)
+        return report
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def manifest(self) -> dict:
+        return self._indexes.snap.manifest
+
+    def documents(self) -> list[Document]:
+        return list(self._indexes.snap.documents.values())
+
+    def passage_count(self) -> int:
+        return len(self._indexes.snap.passages)
+
+    def source_text(self, source: str) -> str:
+        """The full text a citation's offsets point into."""
+        return self._indexes.snap.documents[source].text
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        with self._cache_lock:
+            hit = self._query_cache.get(text)
+        if hit is not None:
+            return hit
+        vector = self.embedder.embed_query(text)
+        with self._cache_lock:
+            if len(self._query_cache) > 1024:
+                self._query_cache.clear()
+            self._query_cache[text] = vector
+        return vector
+
+    def search_batch(self, queries: list[str], k: int = 10) -> list[list[Passage]]:
+        """Hybrid search: dense and BM25 candidates fused, best first."""
+        idx = self._indexes
+        s = self.retrieval
+        questions = [check_question(q) for q in queries]
+        vectors = np.stack([self._query_vector(q) for q in questions])
+        dense = idx.dense.search_batch(vectors, s.depth)
+        lexical = idx.lexical.search_batch(questions, s.depth)
+        out = []
+        for d, lex in zip(dense, lexical):
+            fused = fuse(s.method, [d, lex], [s.dense_weight, 1 - s.dense_weight])[:k]
+            out.append([replace(idx.snap.passages[row], score=score) for row, score in fused])
+        return out
+
+    def search(self, query: str, k: int = 10) -> list[Passage]:
+        return self.search_batch([query], k)[0]
+
+    def ask(self, question: str, history: list[str] | None = None) -> Answer:
+        """Answer `question` from the documents, with citations.
+
+        Args:
+            question: Vietnamese (accented or not) or English.
+            history: earlier questions of the conversation, oldest first; a follow-up
+                such as "Còn quận Tân Bình thì sao?" is read against the last one.
+        """
+        question = check_question(question)
+        standalone = followup.rewrite(question, history or [])
+        idx = self._indexes
+        passages = self.search(standalone, k=answering.CANDIDATES)
+        result = answering.compose(standalone, passages, idx.snap.documents, idx.lexical.idf, self.embedder)
+        return replace(result, question=question, rewritten=standalone if standalone != question else None)
+
+
+# ----------------------------------------------------------------------- helpers
+def _empty_snapshot(embedder: Embedder, chunking: ChunkSettings) -> store.Snapshot:
+    manifest = {
+        "model_id": embedder.model_id,
+        "model_fingerprint": embedder.fingerprint,
+        "dim": embedder.dim,
+        "chunking": chunking.as_dict(),
+    }
+    return store.Snapshot(manifest, {}, [], np.zeros((0, embedder.dim), np.float32))
+
+
+def _check_compatible(manifest: dict, embedder: Embedder, chunking: ChunkSettings, index_dir: Path):
+    if manifest["model_fingerprint"] != embedder.fingerprint:
+        raise IndexMismatchError(
+            f"{index_dir} was built by model {manifest['model_id']}, not {embedder.model_id}; "
+            f"pass --rebuild (rebuild=True) to re-embed everything with the new model"
+        )
+    if manifest["chunking"] != chunking.as_dict():
+        raise IndexMismatchError(
+            f"{index_dir} was chunked with {manifest['chunking']}, not {chunking.as_dict()}; "
+            "pass --rebuild (rebuild=True) to re-chunk, or use the index's settings"
+        )
+
+
+def _apply(
+    snap: store.Snapshot,
+    docs: list[Document],
+    remove: list[str],
+    embedder: Embedder,
+    chunking: ChunkSettings,
+    progress: bool,
+) -> tuple[store.Snapshot, UpdateReport]:
+    """A new snapshot with `docs` added or replaced and `remove` deleted.
+
+    Only new or changed documents are chunked and embedded; the vectors of every
+    other passage are carried over row for row.
+    """
+    report = UpdateReport()
+    documents = dict(snap.documents)
+    for source in remove:
+        if documents.pop(source, None) is not None:
+            report.removed.append(source)
+    fresh: list[Document] = []
+    for doc in docs:
+        old = documents.get(doc.source)
+        if old is not None and old.fingerprint == doc.fingerprint:
+            report.unchanged.append(doc.source)
+            continue
+        (report.updated if old is not None else report.added).append(doc.source)
+        documents[doc.source] = doc
+        fresh.append(doc)
+    replaced = {d.source for d in fresh} | set(report.removed)
+    keep = [i for i, p in enumerate(snap.passages) if p.source not in replaced]
+    new_passages = [p for doc in fresh for p in chunk_document(doc, chunking)]
+    t0 = time.perf_counter()
+    new_vectors = embedder.embed_passages([p.text for p in new_passages], progress=progress)
+    report.embedded_passages = len(new_passages)
+    log.debug("embedded %d passages in %.1fs", len(new_passages), time.perf_counter() - t0)
+    passages = [replace(snap.passages[i], id=n) for n, i in enumerate(keep)]
+    passages += [replace(p, id=len(passages) + n) for n, p in enumerate(new_passages)]
+    vectors = np.concatenate([snap.vectors[keep], new_vectors]) if len(keep) else new_vectors
+    manifest = dict(snap.manifest, sources={s: d.fingerprint for s, d in documents.items()})
+    return store.Snapshot(manifest, documents, passages, vectors), report
+
+
+def _empty_message(paths, skipped) -> str:
+    reasons = "; ".join(f"{name}: {why}" for name, why in skipped[:5])
+    return f"no readable document in {', '.join(map(str, paths))}" + (f" ({reasons})" if reasons else "")
+
+
+def _log_report(report: UpdateReport) -> None:
+    for name, reason in report.skipped:
+        log.warning("skipped %s: %s", name, reason)

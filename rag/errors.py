@@ -1,0 +1,35 @@
+"""The named errors of the assistant; each message says what to do next."""
+
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base class: every error the assistant raises on purpose."""
+
+
+class EmptyQuestionError(RagError, ValueError):
+    """The question is empty or only whitespace."""
+
+
+class QuestionTooLongError(RagError, ValueError):
+    """The question is longer than the limit (a pasted document, not a question)."""
+
+
+class EmptyCorpusError(RagError, ValueError):
+    """No readable document was found in the given paths."""
+
+
+class IndexNotFoundError(RagError, FileNotFoundError):
+    """No index at the given directory."""
+
+
+class IndexDamagedError(RagError):
+    """An index file is missing, truncated or altered."""
+
+
+class IndexMismatchError(RagError):
+    """The index was built by another model, format or chunking."""
+
+
+class ModelUnavailableError(RagError):
+    """The embedding model cannot be built or loaded offline."""

@@ -1,0 +1,136 @@
+"""Find typed answer candidates in a sentence: figures with units, dates, people (pure functions)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.normalize import fold, normalize_number, tokens
+
+# Words that end a unit: "8.033 đảng viên trên tổng số" -> unit "đảng viên".
+# Compared accented: folding would make "đang" (currently) collide with "đảng" (party).
+_UNIT_STOP = {
+    "và", "trên", "trong", "của", "với", "đạt", "là", "so", "nâng", "tăng", "giảm", "gồm",
+    "được", "có", "từ", "đến", "tại", "ở", "cho", "năm", "tháng", "ngày", "như", "and",
+    "of", "in", "the", "to", "đã", "sẽ", "đang", "hiện", "nay", "thì", "mà", "theo",
+}  # fmt: skip
+# Common Vietnamese family names: a capitalised run that starts with one is a person.
+# Accented and lower-cased, so "Đặng" (a family name) is not "Đảng" (the Party).
+FAMILY_NAMES = set(
+    "nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý tô lại tống đoàn "
+    "trương đinh lâm mai trịnh đào cao lương hà lưu thái tạ châu quách kiều tăng la văn "
+    "khúc thạch giang tôn nông hứa an bạch vương triệu mạc lã".split()
+)
+# Words of titles and organisations: never part of a person's name.
+_TITLE_WORDS = set(
+    "đồng chí ông bà phó bí thư trưởng ban quận ủy uỷ thành chủ tịch giám đốc tổng tướng vụ "
+    "viên đại biểu thường trực tuyên giáo trung ương đảng bộ nhà nước hội công ty tổ chức "
+    "sở phòng cục tỉnh huyện xã phường khu tp tphcm ubnd hđnd mttq đoàn chính trị kiểm tra "
+    "vụ học sư ngài thủ president minister mr mrs ms dr general".split()
+)
+_ROLE_WORDS = ("bi thu", "chu tich", "truong", "giam doc", "tuong", "thong", "uy vien", "chu tri")
+_DATE = re.compile(
+    r"(?:ngày\s+\d{1,2}(?:\s*(?:/|-|tháng)\s*\d{1,2})?(?:\s*(?:/|-|năm)\s*\d{4})?"
+    r"|tháng\s+\d{1,2}(?:\s*(?:/|năm)\s*\d{4})?"
+    r"|năm\s+\d{4}"
+    r"|\b\d{1,2}/\d{1,2}/\d{4}\b"
+    r"|\b\d{1,2}/\d{4}\b"
+    r"|\b(?:1[0-9]|20)\d{2}\b)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str  # the short answer as written in the sentence
+    value: str  # canonical value, to tell figures apart ("8033")
+    unit: str  # folded unit key ("dang vien"), empty when none
+    start: int  # offsets inside the sentence
+    end: int
+
+
+def dates(sentence: str) -> list[Candidate]:
+    """Date expressions.
+
+    >>> [c.text for c in dates("Ngày 14/9/2022 và năm 2023, tháng 5 năm 2021")]
+    ['Ngày 14/9/2022', 'năm 2023', 'tháng 5 năm 2021']
+    """
+    return [Candidate(m.group(), fold(m.group()).lower(), "", m.start(), m.end()) for m in _DATE.finditer(sentence)]
+
+
+def numbers(sentence: str) -> list[Candidate]:
+    """Figures with the unit that follows them (dates are left out).
+
+    >>> [(c.text, c.value, c.unit) for c in numbers("với 8.033 đảng viên trên tổng số, đạt 94,27%.")]
+    [('8.033 đảng viên', '8033', 'dang vien'), ('94,27%', '94.27', '%')]
+    """
+    in_date = [(d.start, d.end) for d in dates(sentence)]
+    toks = tokens(sentence)
+    out = []
+    for i, (tok, start, end) in enumerate(toks):
+        if not tok[0].isdigit() or any(a <= start < b for a, b in in_date):
+            continue
+        if sentence[end : end + 1] == "%":
+            out.append(Candidate(sentence[start : end + 1], normalize_number(tok), "%", start, end + 1))
+            continue
+        if sentence[end : end + 1] == "/" or (start and sentence[start - 1] in "/-."):
+            continue  # a ratio "440/465" or a code "35-NQ/TW" is not a quantity
+        unit_end, unit = end, []
+        for word, w_start, w_end in toks[i + 1 : i + 5]:
+            gap = sentence[unit_end:w_start]
+            if gap.strip() or word[0].isdigit() or word.lower() in _UNIT_STOP:
+                break
+            unit.append(fold(word).lower())
+            unit_end = w_end
+        out.append(Candidate(sentence[start:unit_end], normalize_number(tok), " ".join(unit), start, unit_end))
+    return out
+
+
+def _runs(sentence: str) -> list[list[tuple[str, int, int]]]:
+    """Maximal runs of capitalised words separated by single spaces."""
+    runs: list[list[tuple[str, int, int]]] = []
+    for tok in tokens(sentence):
+        word, start, _ = tok
+        if not word[0].isupper():
+            continue
+        if runs and sentence[runs[-1][-1][2] : start] in (" ", "-"):
+            runs[-1].append(tok)
+        else:
+            runs.append([tok])
+    return runs
+
+
+def people(sentence: str) -> list[Candidate]:
+    """Person names, with the role written next to them when there is one.
+
+    >>> [c.text for c in people("Phó Bí thư Thường trực Quận ủy Nguyễn Hoàng Long chủ trì hội nghị.")]
+    ['Nguyễn Hoàng Long (Phó Bí thư Thường trực Quận ủy)']
+    """
+    out = []
+    for run in _runs(sentence):
+        # Leading title words ("Đồng chí", "Bí thư", "Quận ủy") are not the name.
+        while run and run[0][0].lower() in _TITLE_WORDS and run[0][0].lower() not in FAMILY_NAMES:
+            run = run[1:]
+        if len(run) < 2 or len(run) > 5:
+            continue
+        if any(w.lower() in _TITLE_WORDS - FAMILY_NAMES for w, _, _ in run):
+            continue
+        start, end = run[0][1], run[-1][2]
+        name = sentence[start:end]
+        role = _role(sentence, start, end)
+        text = f"{name} ({role})" if role else name
+        family = run[0][0].lower() in FAMILY_NAMES
+        out.append(Candidate(text, fold(name).lower(), "vn" if family else "", start, end))
+    return out
+
+
+def _role(sentence: str, start: int, end: int) -> str:
+    """The title right before a name ("Bí thư Quận ủy X") or right after it ("X, Bí thư …")."""
+    before = re.split(r"[,;:.()“”\"–-]", sentence[:start])[-1].strip()
+    after = re.match(r"\s*,\s*([^,;.()]{3,80})", sentence[end:])
+    for phrase in (before, after.group(1).strip() if after else ""):
+        phrase = re.split(r"\s+(?:và|and)\s+", phrase)[0]
+        words = phrase.split()
+        if 1 <= len(words) <= 12 and any(r in fold(phrase).lower() for r in _ROLE_WORDS):
+            return re.sub(r"^(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à)\s+", "", phrase)
+    return ""

@@ -1,0 +1,101 @@
+"""Vietnamese text normalisation for matching: NFC, diacritics folding, number forms, terms.
+
+Everything here is a pure function; the lexical index, the answer extractor and the
+evaluation all match text through these, so `8.033`, `8,033` and `8033` meet everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# A number keeps its separators inside one token: 8.033, 94,27, 1.234.567, 440/465 is two.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+", re.UNICODE)
+_THOUSANDS = re.compile(r"^\d{1,3}([.,])\d{3}(?:\1\d{3})*$")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Remove Vietnamese diacritics; "đ"/"Đ" have no decomposition and are mapped by hand.
+
+    >>> fold("Quận 1 có bao nhiêu Đảng viên")
+    'Quan 1 co bao nhieu Dang vien'
+    """
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != text
+
+
+def normalize_number(token: str) -> str:
+    """Canonical form of a number token, so Vietnamese and English formats meet.
+
+    A separator followed by groups of exactly three digits is a thousands separator;
+    any other "," or "." is a decimal mark (Vietnamese writes 94,27 for 94.27).
+
+    >>> [normalize_number(t) for t in ["8.033", "8,033", "8033", "94,27", "94.27", "1.234.567"]]
+    ['8033', '8033', '8033', '94.27', '94.27', '1234567']
+    """
+    if _THOUSANDS.match(token):
+        return re.sub(r"[.,]", "", token)
+    return token.replace(",", ".")
+
+
+def tokens(text: str) -> list[tuple[str, int, int]]:
+    """Syllables and numbers of `text` with their character offsets (NFC input expected)."""
+    return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def term(token: str) -> str:
+    """The matching form of one token: lower case, numbers canonical."""
+    if token[0].isdigit():
+        return normalize_number(token)
+    return token.lower()
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased syllables with canonical numbers.
+
+    >>> terms("Quận 1 có 8.033 Đảng viên")
+    ['quận', '1', 'có', '8033', 'đảng', 'viên']
+    """
+    return [term(t) for t, _, _ in tokens(nfc(text))]
+
+
+def bigrams(words: list[str]) -> list[str]:
+    """Adjacent pairs: most Vietnamese words are two syllables ("đảng viên")."""
+    return [f"{a}_{b}" for a, b in zip(words, words[1:])]
+
+
+def lexical_terms(text: str) -> list[str]:
+    """Index terms: syllables and bigrams, in an accented and a folded view.
+
+    The folded view is marked with "~" so that "quan" (folded from "quận") and a
+    genuinely unaccented word do not collide in the accented view; an unaccented
+    query is matched against the folded view only (see `query_terms`).
+
+    >>> lexical_terms("Đảng viên")
+    ['đảng', 'viên', 'đảng_viên', '~dang', '~vien', '~dang_vien']
+    """
+    words = terms(text)
+    folded = [fold(w) for w in words]
+    return words + bigrams(words) + ["~" + w for w in folded + bigrams(folded)]
+
+
+def query_terms(text: str) -> list[str]:
+    """Terms of a question: the accented view only when the user typed diacritics.
+
+    >>> query_terms("quan 1 co bao nhieu phuong")[:3]
+    ['~quan', '~1', '~co']
+    """
+    if has_diacritics(text):
+        return lexical_terms(text)
+    words = [fold(w) for w in terms(text)]
+    return ["~" + w for w in words + bigrams(words)]

@@ -1,0 +1,127 @@
+"""Read a question: its language, the type of answer it wants, and the terms it must match."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.normalize import bigrams, fold, has_diacritics, terms
+
+KINDS = ("number", "person", "date", "place", "list", "other")
+
+# Cue phrases, matched on the folded lower-cased question with word boundaries. They
+# decide the answer type and are left out of evidence coverage (an answer sentence
+# says "8.033 đảng viên", not "bao nhiêu đảng viên"), but stay in the lexical index.
+_CUES = {
+    "date": [
+        "khi nao", "bao gio", "nam nao", "ngay nao", "thang nao", "luc nao", "thoi gian nao",
+        "thoi diem nao", "when", "what year", "which year", "what date",
+    ],
+    "number": [
+        "bao nhieu", "may", "ty le", "ti le", "phan tram", "so luong", "how many", "how much",
+        "what percentage", "what percent", "what proportion", "what share", "how large",
+        "what is the number", "number of", "rate",
+    ],
+    "person": ["ai", "nguoi nao", "who", "whom", "whose"],
+    "place": ["o dau", "noi nao", "cho nao", "where"],
+    "list": ["nhung", "cac", "which", "what are"],  # with "nào"/"gì" (see answer_kind)
+}  # fmt: skip
+_QUESTION_WORDS = {
+    "la", "gi", "nao", "the", "sao", "co", "khong", "what", "is", "are", "was", "were", "the",
+    "a", "an", "of", "in", "on", "did", "do", "does", "there", "to", "by", "for", "at", "and",
+}  # fmt: skip
+_ENGLISH = {
+    "the", "what", "who", "how", "many", "much", "is", "are", "was", "of", "in", "which",
+    "when", "where", "did", "does", "party", "members", "there", "district",
+}  # fmt: skip
+_PERCENT_CUES = ("ty le", "ti le", "phan tram", "percent", "percentage", "proportion", "rate")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    lang: str  # "vi", "vi-noaccent" or "en"
+    kind: str
+    wants_percent: bool
+    content: tuple[str, ...]  # folded syllables and bigrams that evidence should contain
+    numbers: tuple[str, ...]  # numbers written in the question (must appear near the answer)
+    unit: tuple[str, ...]  # folded words of what is counted: "bao nhiêu đảng viên" -> dang, vien
+
+
+def _has(folded: str, phrase: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded) is not None
+
+
+def language(text: str) -> str:
+    """"vi", "vi-noaccent" (Vietnamese typed without diacritics) or "en".
+
+    >>> language("Quận 1 có bao nhiêu đảng viên?"), language("quan 1 co bao nhieu phuong")
+    ('vi', 'vi-noaccent')
+    >>> language("How many party members are there in District 1?")
+    'en'
+    """
+    if has_diacritics(text):
+        return "vi"
+    words = [w.lower() for w in terms(text)]
+    english = sum(w in _ENGLISH for w in words)
+    return "en" if english >= 2 or (english and len(words) <= 3) else "vi-noaccent"
+
+
+def answer_kind(text: str) -> str:
+    """The answer type a question asks for.
+
+    >>> [answer_kind(q) for q in ["Ai là Bí thư?", "Dân số là bao nhiêu?", "Năm nào?"]]
+    ['person', 'number', 'date']
+    """
+    folded = fold(text).lower()
+    for kind in ("date", "number", "person", "place"):
+        if any(_has(folded, cue) for cue in _CUES[kind]):
+            return kind
+    plural = any(_has(folded, cue) for cue in _CUES["list"])
+    if plural and (_has(folded, "nao") or _has(folded, "gi") or not has_diacritics(text)):
+        return "list"
+    return "other"
+
+
+def analyse(text: str) -> Question:
+    folded = fold(text).lower()
+    cue_words = {w for kind in _CUES.values() for cue in kind if _has(folded, cue) for w in cue.split()}
+    words = [fold(w) for w in terms(text)]
+    keep = [w not in cue_words and w not in _QUESTION_WORDS for w in words]
+    kept = [w for w, k in zip(words, keep) if k]
+    # Bigrams only of words adjacent in the question itself: dropping "có bao nhiêu"
+    # from "quận 1 có bao nhiêu phường" must not invent the pair "1 phường".
+    pairs = [f"{a}_{b}" for (a, ka), (b, kb) in zip(zip(words, keep), zip(words[1:], keep[1:])) if ka and kb]
+    content = tuple(dict.fromkeys(kept + pairs))
+    numbers = tuple(w for w in words if w[0].isdigit())
+    unit = asked_unit(text)
+    return Question(
+        text=text,
+        lang=language(text),
+        kind=answer_kind(text),
+        wants_percent=any(_has(folded, c) for c in _PERCENT_CUES),
+        content=content,
+        numbers=numbers,
+        unit=unit,
+    )
+
+
+_COUNT_CUE = re.compile(r"(?<!\w)(?:bao nhieu|may|how many|how much|number of)\s+([^?.,;!]*)")
+_UNIT_END = {"la", "co", "moi", "trong", "tai", "o", "cua", "duoc", "da", "are", "is", "were", "was", "in", "of", "did", "do", "does", "tham"}
+
+
+def asked_unit(text: str) -> tuple[str, ...]:
+    """The words right after "bao nhiêu" / "how many": the thing being counted.
+
+    >>> asked_unit("Quận 1 có bao nhiêu đảng viên?"), asked_unit("Dân số là bao nhiêu?")
+    (('dang', 'vien'), ())
+    """
+    m = _COUNT_CUE.search(fold(text).lower())
+    if not m:
+        return ()
+    words = []
+    for w in m.group(1).split():
+        if w in _UNIT_END or len(words) == 4:
+            break
+        words.append(w)
+    return tuple(words)

@@ -1,0 +1,59 @@
+"""The typed records carried end to end: Document in, Passage through retrieval, Answer out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One loaded source: its NFC text and the spans that carry content (boilerplate removed)."""
+
+    source: str  # file name relative to the indexed folder, or the jsonl record id
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    fingerprint: str  # sha256 of the raw bytes (or of the record), for incremental updates
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk of a source; `text == source_text[start:end]` always holds."""
+
+    source: str
+    text: str
+    start: int
+    end: int
+    score: float = 0.0
+    id: int = -1  # row in the index, -1 when not from an index
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Evidence behind one `[n]` marker.
+
+    `text` is the cited passage (`source_text[start:end]`), `quote` the exact evidence
+    span inside it, and `also` the other sources of near-duplicate passages merged here.
+    """
+
+    n: int
+    source: str
+    text: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    also: tuple[str, ...] = ()
+    quote_start: int = 0  # offsets of `quote` in the source text
+    quote_end: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str  # at most 400 characters, with [n] markers
+    found: bool
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Passage] = field(default_factory=list)  # offered when found is False
+    kind: str = "other"  # the answer type read from the question
+    lang: str = "vi"
+    rewritten: str | None = None  # the standalone question a follow-up was read as

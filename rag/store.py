@@ -1,0 +1,174 @@
+"""Persist an index directory atomically, with a manifest that says what built it.
+
+Layout: `index_dir/CURRENT` names a generation folder holding `manifest.json`,
+`documents.jsonl`, `passages.jsonl` and `vectors.npy`. A save writes a whole new
+generation, then replaces CURRENT in one `os.replace`; a crash at any point leaves
+the previous generation in place and usable. Readers verify checksums, so a damaged
+file is reported by name instead of surfacing as a numpy or FAISS traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
+from rag.records import Document, Passage
+
+FORMAT_VERSION = 1
+FILES = ("documents.jsonl", "passages.jsonl", "vectors.npy")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything an index holds, as read from or written to disk."""
+
+    manifest: dict
+    documents: dict[str, Document]
+    passages: list[Passage]  # row i of `vectors` embeds passages[i]
+    vectors: np.ndarray
+
+
+def rebuild_hint(index_dir: Path) -> str:
+    return f"rebuild it with `rag index PATH… --index-dir {index_dir} --rebuild`"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_write(path: Path, data: bytes) -> None:
+    with path.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _jsonl(records) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+
+
+def write_generation(folder: Path, snap: Snapshot) -> None:
+    """Write the files of one generation and its manifest (with their checksums) last."""
+    folder.mkdir(parents=True)
+    _fsync_write(
+        folder / "documents.jsonl",
+        _jsonl(
+            {"source": d.source, "fingerprint": d.fingerprint, "spans": d.spans, "text": d.text}
+            for d in snap.documents.values()
+        ),
+    )
+    _fsync_write(folder / "passages.jsonl", _jsonl([p.source, p.start, p.end] for p in snap.passages))
+    with (folder / "vectors.npy").open("wb") as f:
+        np.save(f, np.ascontiguousarray(snap.vectors, dtype=np.float32))
+        f.flush()
+        os.fsync(f.fileno())
+    manifest = dict(snap.manifest, format_version=FORMAT_VERSION, files={n: _sha256(folder / n) for n in FILES})
+    _fsync_write(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode())
+
+
+def save(index_dir: Path, snap: Snapshot) -> None:
+    """Write `snap` as the new current generation of `index_dir` (atomic)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"gen-{time.time_ns():x}-{os.getpid()}"
+    write_generation(index_dir / name, snap)
+    pointer = index_dir / f".CURRENT.{os.getpid()}.tmp"
+    _fsync_write(pointer, name.encode())
+    os.replace(pointer, index_dir / "CURRENT")
+    dir_fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    for old in index_dir.glob("gen-*"):  # earlier generations and leftovers of crashed writes
+        if old.name != name:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def current_folder(index_dir: Path) -> Path:
+    pointer = index_dir / "CURRENT"
+    if not pointer.exists():
+        raise IndexNotFoundError(
+            f"no index in {index_dir}: build one with `rag index seeds --index-dir {index_dir}`"
+        )
+    folder = index_dir / pointer.read_text().strip()
+    if not folder.is_dir():
+        raise IndexDamagedError(f"{pointer} names a missing folder; {rebuild_hint(index_dir)}")
+    return folder
+
+
+def read_manifest(index_dir: Path) -> dict:
+    path = current_folder(index_dir) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IndexDamagedError(f"{path} is unreadable ({exc}); {rebuild_hint(index_dir)}") from exc
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"{index_dir} has index format {manifest.get('format_version')}, this version reads "
+            f"format {FORMAT_VERSION}; {rebuild_hint(index_dir)}"
+        )
+    return manifest
+
+
+def load(index_dir: Path) -> Snapshot:
+    """Read and verify the current generation."""
+    manifest = read_manifest(index_dir)
+    folder = current_folder(index_dir)
+    for name in FILES:
+        path = folder / name
+        expected = manifest.get("files", {}).get(name)
+        if not path.exists() or expected is None or _sha256(path) != expected:
+            raise IndexDamagedError(
+                f"index file {path} is missing or damaged (checksum mismatch); {rebuild_hint(index_dir)}"
+            )
+    try:
+        documents = {}
+        for line in (folder / "documents.jsonl").read_text().splitlines():
+            r = json.loads(line)
+            spans = tuple(tuple(s) for s in r["spans"])
+            documents[r["source"]] = Document(r["source"], r["text"], spans, r["fingerprint"])
+        passages = []
+        for row, line in enumerate((folder / "passages.jsonl").read_text().splitlines()):
+            source, start, end = json.loads(line)
+            text = documents[source].text[start:end]
+            passages.append(Passage(source, text, start, end, id=row))
+        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexDamagedError(f"index in {folder} is inconsistent ({exc}); {rebuild_hint(index_dir)}") from exc
+    if vectors.shape[0] != len(passages):
+        raise IndexDamagedError(
+            f"{folder} holds {vectors.shape[0]} vectors for {len(passages)} passages; {rebuild_hint(index_dir)}"
+        )
+    return Snapshot(manifest, documents, passages, vectors)
+
+
+_thread_locks: dict[str, threading.Lock] = {}
+
+
+@contextlib.contextmanager
+def write_lock(index_dir: Path):
+    """Serialise writers: across threads (a lock) and processes (flock on index_dir/.lock)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    key = str(index_dir.resolve())
+    lock = _thread_locks.setdefault(key, threading.Lock())
+    with lock, (index_dir / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
