@@ -17,7 +17,7 @@ from rag.dense import DenseIndex
 from rag.embedding import DEFAULT_MODEL, Embedder, shared
 from rag.errors import EmptyCorpusError, EmptyQuestionError, IndexMismatchError, QuestionTooLongError
 from rag.fusion import fuse
-from rag.lexical import LexicalIndex
+from rag.lexical import LexicalIndex, top_k
 from rag.records import Answer, Document, Passage
 
 log = logging.getLogger("rag")
@@ -28,8 +28,8 @@ MAX_QUESTION_CHARS = 2000
 class RetrievalSettings:
     """How dense and lexical results are fused (chosen by eval/sweep.py on the dev sets)."""
 
-    method: str = "convex"
-    dense_weight: float = 0.6
+    method: str = "zscore"
+    dense_weight: float = 0.7
     depth: int = 50  # candidates taken from each retriever before fusion
 
 
@@ -105,17 +105,18 @@ class Assistant:
         """
         index_dir = Path(index_dir)
         chunking = ChunkSettings(chunk_size, chunk_overlap)
+        result = loader.load(paths, require=False)  # before the model: bad input fails fast
+        exists = (index_dir / "CURRENT").exists() and not rebuild
+        if not result.documents and not exists:
+            raise EmptyCorpusError(_empty_message(paths, result.skipped))
         embedder = shared(model)
         with store.write_lock(index_dir):
             snap = None
-            if (index_dir / "CURRENT").exists() and not rebuild:
+            if exists:
                 snap = store.load(index_dir)
                 _check_compatible(snap.manifest, embedder, chunking, index_dir)
             if snap is None:
                 snap = _empty_snapshot(embedder, chunking)
-            result = loader.load(paths, require=False)
-            if not result.documents and not snap.documents:
-                raise EmptyCorpusError(_empty_message(paths, result.skipped))
             snap, report = _apply(snap, result.documents, [], embedder, chunking, progress)
             report.skipped = result.skipped
             store.save(index_dir, snap)
@@ -196,9 +197,17 @@ class Assistant:
         questions = [check_question(q) for q in queries]
         vectors = np.stack([self._query_vector(q) for q in questions])
         dense = idx.dense.search_batch(vectors, s.depth)
-        lexical = idx.lexical.search_batch(questions, s.depth)
         out = []
-        for d, lex in zip(dense, lexical):
+        for question, vector, d in zip(questions, vectors, dense):
+            lex_scores = idx.lexical.scores(question)
+            lex = [(int(r), float(lex_scores[r])) for r in top_k(lex_scores, s.depth) if lex_scores[r] > 0]
+            if s.method == "zscore":
+                # Score the whole pool with both retrievers: a passage one of them missed
+                # gets its real score from the other, not an imputed zero.
+                pool = sorted({r for r, _ in d} | {r for r, _ in lex})
+                cos = idx.snap.vectors[pool] @ vector
+                d = list(zip(pool, map(float, cos)))
+                lex = [(r, float(lex_scores[r])) for r in pool]
             fused = fuse(s.method, [d, lex], [s.dense_weight, 1 - s.dense_weight])[:k]
             out.append([replace(idx.snap.passages[row], score=score) for row, score in fused])
         return out

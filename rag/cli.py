@@ -107,6 +107,12 @@ def _remove(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    try:  # the CLI shows its own progress; transformers' per-load bar is noise here
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass
     handler = {"index": _index, "ask": _ask, "search": _search, "remove": _remove}[args.command]
     try:
         return handler(args)

@@ -13,7 +13,7 @@ def index_kind(n: int) -> str:
     """The FAISS factory string used for `n` vectors (see eval/bench.py for the measurements).
 
     >>> index_kind(5_000), index_kind(1_000_000)
-    ('Flat', 'IVF4096,SQ8')
+    ('Flat', 'IVF8192,SQ8')
     """
     if n <= EXACT_LIMIT:
         return "Flat"

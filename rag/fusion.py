@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-METHODS = ("rrf", "convex")
+import numpy as np
+
+METHODS = ("zscore", "rrf", "convex")
 
 
 def rrf(rankings: list[list[tuple[int, float]]], weights: list[float], k: int = 60) -> list[tuple[int, float]]:
@@ -45,7 +47,31 @@ def convex(rankings: list[list[tuple[int, float]]], weights: list[float]) -> lis
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 
+def zscore(scores: list[dict[int, float]], weights: list[float]) -> list[tuple[int, float]]:
+    """Weighted sum of scores standardised over the candidate pool.
+
+    Each retriever scores every candidate of the pool (the union of their top lists),
+    so nothing is imputed. Standardising puts cosine similarities packed in 0.75-0.9
+    and BM25 scores spread over 0-40 on one scale without letting one outlier set it,
+    which max or min-max scaling over a short list does.
+
+    >>> zscore([{1: 0.9, 2: 0.8, 3: 0.7}, {1: 0.0, 2: 10.0, 3: 5.0}], [0.5, 0.5])[0][0]
+    2
+    """
+    rows = sorted(set().union(*scores))
+    fused = np.zeros(len(rows))
+    for table, w in zip(scores, weights):
+        values = np.array([table.get(r, 0.0) for r in rows], dtype=float)
+        std = values.std()
+        if std > 0:
+            fused += w * (values - values.mean()) / std
+    order = np.lexsort((rows, -fused))
+    return [(rows[i], float(fused[i])) for i in order]
+
+
 def fuse(method: str, rankings: list[list[tuple[int, float]]], weights: list[float]) -> list[tuple[int, float]]:
+    if method == "zscore":
+        return zscore([dict(r) for r in rankings], weights)
     if method == "rrf":
         return rrf(rankings, weights)
     if method == "convex":

@@ -96,13 +96,14 @@ def read_pdf(path: Path) -> str:
 def read_docx(path: Path) -> str:
     try:
         import docx
+        from docx.opc.exceptions import PackageNotFoundError
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise SkipFile("DOCX support needs python-docx: pip install python-docx") from exc
     from zipfile import BadZipFile
 
     try:
         paragraphs = [p.text for p in docx.Document(str(path)).paragraphs]
-    except (BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (BadZipFile, PackageNotFoundError, KeyError, ValueError, OSError) as exc:
         raise SkipFile(f"unreadable DOCX ({exc})") from exc
     return "\n\n".join(p.strip() for p in paragraphs if p.strip())
 

@@ -1,0 +1,1 @@
+"""Evaluation: answer quality, retrieval and speed benchmarks (run with `python -m eval…`)."""

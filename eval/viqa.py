@@ -1,0 +1,101 @@
+"""ViQA benchmark: index the pooled corpus, run the dev questions, compare retrievers.
+
+    python -m eval.viqa [--data DIR] [--index-dir DIR]
+
+Rows: the assistant as shipped (hybrid), lexical only, dense only, and a LangChain-style
+baseline (the same model, plain cosine top-k); hit@k and MRR@10 count the first passage
+whose source is a gold id, and answer recall counts an accepted string in `answer.text`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from tqdm import tqdm
+
+from rag.assistant import Assistant, RetrievalSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "viqa"
+
+
+def ranked_sources(passages) -> list[str]:
+    """Distinct sources in rank order (several chunks of one passage count once)."""
+    return list(dict.fromkeys(p.source for p in passages))
+
+
+def retrieval_metrics(rankings: list[list[str]], golds: list[set[str]]) -> dict[str, float]:
+    """hit@1/5/10 and MRR@10 over ranked source lists.
+
+    >>> retrieval_metrics([["a", "b"], ["c", "d"]], [{"b"}, {"x"}])
+    {'hit@1': 0.0, 'hit@5': 0.5, 'hit@10': 0.5, 'mrr@10': 0.25}
+    """
+    n = len(rankings)
+    out = {"hit@1": 0.0, "hit@5": 0.0, "hit@10": 0.0, "mrr@10": 0.0}
+    for ranking, gold in zip(rankings, golds):
+        rank = next((i for i, s in enumerate(ranking[:10]) if s in gold), None)
+        if rank is None:
+            continue
+        out["hit@1"] += rank < 1
+        out["hit@5"] += rank < 5
+        out["hit@10"] += 1
+        out["mrr@10"] += 1 / (rank + 1)
+    return {k: round(v / max(n, 1), 3) for k, v in out.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.viqa")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--index-dir", type=Path, default=Path.home() / ".cache" / "rag-vi" / "viqa-index")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    assistant = Assistant.build([args.data / "corpus.jsonl"], index_dir=args.index_dir, progress=True)
+    build_s = time.perf_counter() - t0
+    questions = [json.loads(line) for line in (args.data / "dev.jsonl").read_text().splitlines() if line.strip()]
+    golds = [set(q["gold"]) for q in questions]
+    shipped = assistant.retrieval
+    variants = {
+        "assistant (hybrid)": shipped,
+        "lexical only": replace(shipped, dense_weight=0.0),
+        "dense only": replace(shipped, dense_weight=1.0),
+    }
+    rows = {}
+    for name, settings in variants.items():
+        assistant.retrieval = settings
+        ranked = [ranked_sources(assistant.search(q["question"], k=30)) for q in tqdm(questions, desc=name)]
+        rows[name] = retrieval_metrics(ranked, golds)
+    assistant.retrieval = shipped
+    # LangChain-style baseline: FAISS similarity_search = cosine top-k of the same vectors.
+    vecs = assistant.embedder.embed_queries([q["question"] for q in questions])
+    idx = assistant._indexes
+    hits = idx.dense.search_batch(vecs, 30)
+    rows["cosine top-k (LangChain-style)"] = retrieval_metrics(
+        [list(dict.fromkeys(idx.snap.passages[r].source for r, _ in h)) for h in hits], golds
+    )
+    recall = 0
+    for q in tqdm(questions, desc="answers"):
+        text = assistant.ask(q["question"]).text.lower()
+        recall += any(a.lower() in text for a in q["answers"])
+    rows["assistant (hybrid)"]["answer_recall"] = round(recall / len(questions), 3)
+    best_base = max(v["mrr@10"] for k, v in rows.items() if k != "assistant (hybrid)")
+    summary = {"questions": len(questions), "index_build_s": round(build_s, 1), "rows": rows,
+               "mrr_ratio_to_best_baseline": round(rows["assistant (hybrid)"]["mrr@10"] / best_base, 3)}
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        return 0
+    print(f"\nViQA dev: {len(questions)} questions, {assistant.passage_count()} passages")
+    print(f"| retriever | hit@1 | hit@5 | hit@10 | MRR@10 | answer recall |\n|---|---|---|---|---|---|")
+    for name, m in rows.items():
+        print(f"| {name} | {m['hit@1']} | {m['hit@5']} | {m['hit@10']} | {m['mrr@10']} | {m.get('answer_recall', '')} |")
+    print(f"ours / best baseline (MRR@10): {summary['mrr_ratio_to_best_baseline']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Known answers from the seed question set, through the public interface only."""
+
+import re
+import unicodedata
+
+import pytest
+
+import rag
+from rag import Answer, EmptyQuestionError, Passage, QuestionTooLongError
+from rag.normalize import normalize_number
+
+from .conftest import DEV, SEEDS
+
+CASES = [__import__("json").loads(line) for line in DEV.read_text().splitlines() if line.strip()]
+
+
+def source_text(name: str) -> str:
+    return unicodedata.normalize("NFC", (SEEDS / name).read_text(encoding="utf-8"))
+
+
+def contains_answer(text: str, accepted: list[str]) -> bool:
+    numbers = {normalize_number(n) for n in re.findall(r"\d+(?:[.,]\d+)*", text)}
+    return any(a in text or normalize_number(a) in numbers for a in accepted)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_seed_question(assistant, case):
+    answer = assistant.ask(case["question"])
+    assert isinstance(answer, Answer) and len(answer.text) <= 400
+    if not case["answers"]:
+        assert not answer.found and not answer.citations
+        assert answer.related, "an abstention offers the closest passages"
+        return
+    assert answer.found, answer.text
+    assert contains_answer(answer.text, case["answers"]), answer.text
+    cited = {c.source for c in answer.citations} | {s for c in answer.citations for s in c.also}
+    assert cited & set(case["sources"]), cited
+
+
+def test_every_marker_maps_to_a_citation_that_round_trips(assistant):
+    for case in CASES:
+        answer = assistant.ask(case["question"])
+        markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+        assert markers == {c.n for c in answer.citations}
+        for c in answer.citations:
+            text = source_text(c.source)
+            assert text[c.start : c.end] == c.text
+            assert text[c.quote_start : c.quote_end] == c.quote
+            assert c.start <= c.quote_start < c.quote_end <= c.end
+            assert c.quote in c.text
+
+
+def test_conflicting_figures_are_all_shown(assistant):
+    answer = assistant.ask("Quận 1 có bao nhiêu đảng viên?")
+    assert "8.033" in answer.text and "6.949" in answer.text
+    assert len(answer.citations) == 2
+
+
+def test_near_duplicates_merge_into_one_citation(assistant):
+    answer = assistant.ask("Tỷ lệ đảng viên quận 1 tham gia học tập, quán triệt nghị quyết là bao nhiêu?")
+    sources = [{c.source, *c.also} for c in answer.citations]
+    assert {"000_79b324b50acacb59.txt", "001_98082b8cb4a9dbb2.txt"} in sources
+
+
+def test_abstention_speaks_the_question_language(assistant):
+    vi = assistant.ask("Quận 3 có bao nhiêu đảng viên?")
+    en = assistant.ask("How many party members does District 3 have?")
+    assert not vi.found and "Tài liệu" in vi.text
+    assert not en.found and "documents" in en.text
+
+
+def test_search_returns_passages_best_first(assistant):
+    hits = assistant.search("quan tan binh co bao nhieu dang vien", k=5)
+    assert len(hits) == 5 and all(isinstance(p, Passage) for p in hits)
+    assert [p.score for p in hits] == sorted((p.score for p in hits), reverse=True)
+    assert hits[0].source == "004_d46d0592f17e5d70.txt"
+    for p in hits:
+        assert source_text(p.source)[p.start : p.end] == p.text
+
+
+def test_bad_questions_get_named_errors(assistant):
+    for empty in ("", "   \n\t"):
+        with pytest.raises(EmptyQuestionError):
+            assistant.ask(empty)
+    with pytest.raises(QuestionTooLongError, match="2,000"):
+        assistant.ask("quận 1 " * 400)
+
+
+def test_module_level_ask(seeds_index):
+    answer = rag.ask("Dân số quận 1 là bao nhiêu?", index_dir=seeds_index)
+    assert "141.556" in answer.text

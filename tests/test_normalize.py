@@ -1,0 +1,41 @@
+from rag.normalize import fold, lexical_terms, normalize_number, query_terms, terms
+from rag.question import analyse, answer_kind, language
+
+
+def test_fold_removes_diacritics_and_maps_d_stroke():
+    assert fold("Quận 1 có bao nhiêu đảng viên") == "Quan 1 co bao nhieu dang vien"
+    assert fold("ĐẢNG BỘ Đồng chí") == "DANG BO Dong chi"
+
+
+def test_number_formats_meet():
+    assert normalize_number("8.033") == normalize_number("8,033") == normalize_number("8033") == "8033"
+    assert normalize_number("94,27") == normalize_number("94.27") == "94.27"
+    assert normalize_number("255.576") == "255576"
+    assert normalize_number("1.234.567") == "1234567"
+
+
+def test_terms_keep_numbers_whole():
+    assert terms("với 8.033 đảng viên, đạt 94,27%") == ["với", "8033", "đảng", "viên", "đạt", "94.27"]
+
+
+def test_unaccented_query_meets_accented_text():
+    text_terms = set(lexical_terms("Quận 1 có 8.033 đảng viên"))
+    query = query_terms("quan 1 co bao nhieu dang vien")
+    assert {"~quan", "~dang_vien", "~1"} <= set(query)
+    assert {"~quan", "~dang_vien", "~1"} <= text_terms
+
+
+def test_accented_query_uses_accented_view_too():
+    assert "đảng_viên" in query_terms("đảng viên")
+
+
+def test_question_reading():
+    assert language("quan 1 co bao nhieu phuong") == "vi-noaccent"
+    assert language("Who chaired the conference?") == "en"
+    assert answer_kind("Ai là Bí thư Quận ủy quận 1?") == "person"
+    assert answer_kind("How many party members are there?") == "number"
+    assert answer_kind("Năm nào thành lập?") == "date"
+    q = analyse("Quận Tân Bình có bao nhiêu chi bộ trực thuộc?")
+    assert q.unit == ("chi", "bo", "truc", "thuoc")
+    # Question words carry the type: they are not evidence the answer must contain.
+    assert "bao" not in q.content and "tan_binh" in q.content
