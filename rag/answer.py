@@ -51,6 +51,7 @@ class Evidence:
     words: list[str]  # folded syllables
     score: float = 0.0
     coverage: float = 0.0  # of the question by this sentence and the one before it
+    own_coverage: float = 0.0  # by this sentence alone
     candidate: extract.Candidate | None = None
     candidate_score: float = 0.0
     also: list[str] = field(default_factory=list)
@@ -142,7 +143,7 @@ def _candidates(q: Question, sentence: str) -> list[extract.Candidate]:
     return []
 
 
-def _gather(q: Question, passages: list[Passage], idf) -> list[Evidence]:
+def gather(q: Question, passages: list[Passage], idf) -> list[Evidence]:
     weights = _weights(q, idf)
     top = max((p.score for p in passages), default=1.0) or 1.0
     seen: set[tuple[str, int, int]] = set()
@@ -162,7 +163,7 @@ def _gather(q: Question, passages: list[Passage], idf) -> list[Evidence]:
             # A sentence often leaves implicit what the one before it named ("Trong
             # năm, …" after "trong năm 2023"), so the decision reads both.
             ev.coverage = coverage(weights, context)
-            own = coverage(weights, words)
+            ev.own_coverage = own = coverage(weights, words)
             ev.score = 0.4 * own + 0.2 * ev.coverage + 0.2 * passage_cov + 0.2 * passage.score / top
             out.append(ev)
     _pick_candidates(q, out, weights)
@@ -178,6 +179,8 @@ def _pick_candidates(q: Question, evidence: list[Evidence], weights: dict[str, f
             local = proximity(weights, ev.words, at) + unit_match(q.unit, cand.unit)
             if cand.unit == "vn":  # a Vietnamese family name: surely a person
                 local += 0.1
+            elif q.kind == "person":  # any capitalised run: less sure it is a person
+                local -= 0.2
             if best is None or local > best[1]:
                 best = (cand, local)
         if best:
@@ -312,7 +315,7 @@ def compose(
     q = analyse(question)
     lang = "en" if q.lang == "en" else "vi"
     msg = MESSAGES[lang]
-    evidence = _gather(q, passages, idf)
+    evidence = gather(q, passages, idf)
     if q.lang == "en" and embedder is not None and evidence:
         _dense_rescore(q, evidence, embedder)
     typed = [e for e in evidence if e.candidate is not None]

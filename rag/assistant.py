@@ -18,6 +18,7 @@ from rag.embedding import DEFAULT_MODEL, Embedder, shared
 from rag.errors import EmptyCorpusError, EmptyQuestionError, IndexMismatchError, QuestionTooLongError
 from rag.fusion import fuse
 from rag.lexical import LexicalIndex, top_k
+from rag.rerank import rerank
 from rag.records import Answer, Document, Passage
 
 log = logging.getLogger("rag")
@@ -29,8 +30,11 @@ class RetrievalSettings:
     """How dense and lexical results are fused (chosen by eval/sweep.py on the dev sets)."""
 
     method: str = "zscore"
-    dense_weight: float = 0.7
+    dense_weight: float = 0.8
     depth: int = 50  # candidates taken from each retriever before fusion
+    rerank_depth: int = 30  # fused candidates re-ranked by answer type (0: off)
+    coverage_weight: float = 0.5
+    typed_weight: float = 1.5
 
 
 @dataclass
@@ -208,8 +212,12 @@ class Assistant:
                 cos = idx.snap.vectors[pool] @ vector
                 d = list(zip(pool, map(float, cos)))
                 lex = [(r, float(lex_scores[r])) for r in pool]
-            fused = fuse(s.method, [d, lex], [s.dense_weight, 1 - s.dense_weight])[:k]
-            out.append([replace(idx.snap.passages[row], score=score) for row, score in fused])
+            fused = fuse(s.method, [d, lex], [s.dense_weight, 1 - s.dense_weight])
+            ranked = [replace(idx.snap.passages[row], score=score) for row, score in fused[: max(k, s.rerank_depth)]]
+            if s.rerank_depth:
+                head = rerank(question, ranked[: s.rerank_depth], idx.lexical.idf, s.coverage_weight, s.typed_weight)
+                ranked = head + ranked[s.rerank_depth :]
+            out.append(ranked[:k])
         return out
 
     def search(self, query: str, k: int = 10) -> list[Passage]:

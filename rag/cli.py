@@ -1,4 +1,4 @@
-"""Command line: `rag index PATH…`, `rag ask "…"`, `rag search "…"`, `rag remove SOURCE…`."""
+"""Command line: `rag index PATH…`, `rag ask "…"`, `rag search "…"`, `rag remove SOURCE…`, `rag model`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5)
     search.add_argument("--index-dir", default="index")
+    sub.add_parser("model", help="build the offline default model now (otherwise on first use)")
     remove = sub.add_parser("remove", help="remove documents by source name")
     remove.add_argument("sources", nargs="+")
     remove.add_argument("--index-dir", default="index")
@@ -104,6 +105,13 @@ def _remove(args) -> int:
     return 0
 
 
+def _model(args) -> int:
+    from rag import e5model
+
+    print(e5model.build(progress=True))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
@@ -113,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         hf_logging.disable_progress_bar()
     except ImportError:
         pass
-    handler = {"index": _index, "ask": _ask, "search": _search, "remove": _remove}[args.command]
+    handler = {"index": _index, "ask": _ask, "search": _search, "remove": _remove, "model": _model}[args.command]
     try:
         return handler(args)
     except RagError as exc:

@@ -26,8 +26,16 @@ _TITLE_WORDS = set(
     "đồng chí ông bà phó bí thư trưởng ban quận ủy uỷ thành chủ tịch giám đốc tổng tướng vụ "
     "viên đại biểu thường trực tuyên giáo trung ương đảng bộ nhà nước hội công ty tổ chức "
     "sở phòng cục tỉnh huyện xã phường khu tp tphcm ubnd hđnd mttq đoàn chính trị kiểm tra "
-    "vụ học sư ngài thủ president minister mr mrs ms dr general".split()
+    "vụ học sư ngài thủ president minister mr mrs ms dr general pgs gs ts ths bs ls nhà "
+    "tiến sĩ giáo sư kts".split()
 )
+# A run holding one of these is a place, an organisation or a publication, not a person.
+_NOT_PERSON = set(
+    "blog online corporation corp co group inc ltd news times vnexpress báo tạp chí đời sống "
+    "tập đoàn công ty đại học trường bệnh viện ngân hàng".split()
+)
+_PLACES = ("Việt Nam", "Hoa Kỳ", "Thái Lan", "Nhật Bản", "Trung Quốc", "Hàn Quốc", "Liên Hợp Quốc",
+           "Hà Nội", "Sài Gòn", "Hồ Chí Minh", "Đà Nẵng", "Châu Âu", "Châu Á", "Triều Tiên")  # fmt: skip
 _ROLE_WORDS = ("bi thu", "chu tich", "truong", "giam doc", "tuong", "thong", "uy vien", "chu tri")
 _DATE = re.compile(
     r"(?:ngày\s+\d{1,2}(?:\s*(?:/|-|tháng)\s*\d{1,2})?(?:\s*(?:/|-|năm)\s*\d{4})?"
@@ -113,10 +121,12 @@ def people(sentence: str) -> list[Candidate]:
             run = run[1:]
         if len(run) < 2 or len(run) > 5:
             continue
-        if any(w.lower() in _TITLE_WORDS - FAMILY_NAMES for w, _, _ in run):
+        if any(w.lower() in (_TITLE_WORDS | _NOT_PERSON) - FAMILY_NAMES for w, _, _ in run):
             continue
         start, end = run[0][1], run[-1][2]
         name = sentence[start:end]
+        if any(place in name for place in _PLACES):
+            continue
         role = _role(sentence, start, end)
         text = f"{name} ({role})" if role else name
         family = run[0][0].lower() in FAMILY_NAMES

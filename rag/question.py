@@ -34,6 +34,16 @@ _ENGLISH = {
     "the", "what", "who", "how", "many", "much", "is", "are", "was", "of", "in", "which",
     "when", "where", "did", "does", "party", "members", "there", "district",
 }  # fmt: skip
+# Nouns for people: "<noun> nào" asks for a person ("nhà thơ nào"), and so does a bare
+# phrase that starts with one ("Tổng thống Úc", "vợ của Pablo Escobar").
+_PERSON_NOUNS = (
+    "nguoi", "ca sy", "ca si", "vua", "nha tho", "nha van", "nha soan kich", "nha khoa hoc",
+    "cau thu", "hoa si", "tong thong", "thu tuong", "chu tich", "giam doc", "tong giam doc",
+    "bo truong", "tac gia", "nhan vat", "vo", "chong", "con trai", "con gai", "con", "cha",
+    "me", "bo", "hoang tu", "cong chua", "nu hoang", "hoang de", "huan luyen vien", "dao dien",
+    "nhac si", "dien vien", "bi thu", "tong bi thu", "pho chu tich", "truong ban", "nha",
+)  # fmt: skip
+_NAME_OF = ("ten that", "ten hieu", "ten tu", "but danh", "but hieu", "biet danh", "ten khai sinh")
 _PERCENT_CUES = ("ty le", "ti le", "phan tram", "percent", "percentage", "proportion", "rate")
 
 
@@ -77,6 +87,13 @@ def answer_kind(text: str) -> str:
     for kind in ("date", "number", "person", "place"):
         if any(_has(folded, cue) for cue in _CUES[kind]):
             return kind
+    nouns = "|".join(re.escape(n) for n in _PERSON_NOUNS)
+    if re.search(rf"(?<!\w)(?:{nouns})(?:\s+\w+)?\s+nao(?!\w)", folded):
+        return "person"
+    if any(_has(folded, cue) for cue in _NAME_OF):
+        return "person"
+    if not _has(folded, "gi") and not _has(folded, "nao") and re.match(rf"\s*(?:{nouns})(?!\w)", folded):
+        return "person"
     plural = any(_has(folded, cue) for cue in _CUES["list"])
     if plural and (_has(folded, "nao") or _has(folded, "gi") or not has_diacritics(text)):
         return "list"

