@@ -140,6 +140,8 @@ def _candidates(q: Question, sentence: str) -> list[extract.Candidate]:
     if q.kind == "person":
         asked = fold(q.text).lower()
         return [c for c in extract.people(sentence) if c.value not in asked]
+    if q.kind == "role":
+        return [c for name in q.names for c in extract.roles(sentence, name)]
     return []
 
 
@@ -177,6 +179,10 @@ def _pick_candidates(q: Question, evidence: list[Evidence], weights: dict[str, f
         for cand in _candidates(q, ev.text):
             at = next((i for i, s in enumerate(starts) if s >= cand.start), 0)
             local = proximity(weights, ev.words, at) + unit_match(q.unit, cand.unit)
+            if q.kind == "person" and "(" in cand.text:
+                # The role written beside the name should be the role asked about.
+                role = cand.text[cand.text.index("(") + 1 : -1]
+                local += coverage(weights, [fold(w) for w in terms(role)])
             if cand.unit == "vn":  # a Vietnamese family name: surely a person
                 local += 0.1
             elif q.kind == "person":  # any capitalised run: less sure it is a person
@@ -292,8 +298,11 @@ def _citation(n: int, ev: Evidence, q: Question, budget: int) -> Citation:
     )  # fmt: skip
 
 
-def _quoted(c: Citation, sentence_len: int) -> str:
-    return "“" + c.quote + ("…" if len(c.quote) < sentence_len else "") + f"” [{c.n}]"
+def _quoted(c: Citation, ev: Evidence) -> str:
+    """The quote as shown, with "…" where it cuts its sentence."""
+    before = "…" if c.quote_start > ev.start else ""
+    after = "…" if c.quote_end < ev.end and not c.quote.endswith("…") else ""
+    return f"“{before}{c.quote}{after}” [{c.n}]"
 
 
 def compose(
@@ -340,7 +349,7 @@ def compose(
     budget = (MAX_TEXT - len(head)) // len(chosen)
     while True:
         citations = [_citation(n, ev, q, budget) for n, ev in enumerate(chosen, 1)]
-        text = head + " ".join(_quoted(c, len(ev.text)) for c, ev in zip(citations, chosen))
+        text = head + " ".join(_quoted(c, ev) for c, ev in zip(citations, chosen))
         if len(text) <= MAX_TEXT or budget < 40:
             break
         budget -= max(4, (len(text) - MAX_TEXT) // len(chosen))

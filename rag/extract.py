@@ -26,8 +26,7 @@ _TITLE_WORDS = set(
     "đồng chí ông bà phó bí thư trưởng ban quận ủy uỷ thành chủ tịch giám đốc tổng tướng vụ "
     "viên đại biểu thường trực tuyên giáo trung ương đảng bộ nhà nước hội công ty tổ chức "
     "sở phòng cục tỉnh huyện xã phường khu tp tphcm ubnd hđnd mttq đoàn chính trị kiểm tra "
-    "vụ học sư ngài thủ president minister mr mrs ms dr general pgs gs ts ths bs ls nhà "
-    "tiến sĩ giáo sư kts".split()
+    "vụ học sư ngài thủ president minister mr mrs ms dr general pgs gs ts ths bs ls nhà kts".split()
 )
 # A run holding one of these is a place, an organisation or a publication, not a person.
 _NOT_PERSON = set(
@@ -134,12 +133,30 @@ def people(sentence: str) -> list[Candidate]:
     return out
 
 
+def roles(sentence: str, name: str) -> list[Candidate]:
+    """The role written next to each mention of `name` (a person the question names).
+
+    >>> [c.text for c in roles("Ông Lại Xuân Môn, Phó Trưởng ban Tuyên giáo Trung ương, phát biểu", "Lại Xuân Môn")]
+    ['Lại Xuân Môn: Phó Trưởng ban Tuyên giáo Trung ương']
+    """
+    out = []
+    key = fold(name).lower()
+    folded = fold(sentence).lower()  # same length as the NFC sentence
+    for m in re.finditer(re.escape(key), folded):
+        role = _role(sentence, m.start(), m.end())
+        if role:
+            out.append(Candidate(f"{name}: {role}", fold(role).lower(), "", m.start(), m.end()))
+    return out
+
+
 def _role(sentence: str, start: int, end: int) -> str:
     """The title right before a name ("Bí thư Quận ủy X") or right after it ("X, Bí thư …")."""
     before = re.split(r"[,;:.()“”\"–-]", sentence[:start])[-1].strip()
     after = re.match(r"\s*,\s*([^,;.()]{3,80})", sentence[end:])
-    for phrase in (before, after.group(1).strip() if after else ""):
-        phrase = re.split(r"\s+(?:và|and)\s+", phrase)[0]
+    # "A, chức vụ X và đồng chí B": B's title is not what comes before "và".
+    before = re.split(r"\s+(?:và|and)\s+", before)[-1]
+    after_text = re.split(r"\s+(?:và|and)\s+", after.group(1).strip())[0] if after else ""
+    for phrase in (before, after_text):
         words = phrase.split()
         if 1 <= len(words) <= 12 and any(r in fold(phrase).lower() for r in _ROLE_WORDS):
             return re.sub(r"^(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à)\s+", "", phrase)

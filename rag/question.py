@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.extract import people
 from rag.normalize import bigrams, fold, has_diacritics, terms
 
-KINDS = ("number", "person", "date", "place", "list", "other")
+KINDS = ("number", "person", "role", "date", "place", "list", "other")
 
 # Cue phrases, matched on the folded lower-cased question with word boundaries. They
 # decide the answer type and are left out of evidence coverage (an answer sentence
 # says "8.033 đảng viên", not "bao nhiêu đảng viên"), but stay in the lexical index.
 _CUES = {
+    "role": [
+        "chuc vu", "giu chuc", "chuc danh", "cuong vi", "dam nhiem", "what position",
+        "what role", "what title", "what is the position", "what is the role", "job",
+    ],
     "date": [
         "khi nao", "bao gio", "nam nao", "ngay nao", "thang nao", "luc nao", "thoi gian nao",
         "thoi diem nao", "when", "what year", "which year", "what date",
@@ -56,6 +61,7 @@ class Question:
     content: tuple[str, ...]  # folded syllables and bigrams that evidence should contain
     numbers: tuple[str, ...]  # numbers written in the question (must appear near the answer)
     unit: tuple[str, ...]  # folded words of what is counted: "bao nhiêu đảng viên" -> dang, vien
+    names: tuple[str, ...] = ()  # people the question names (for "what is X's position")
 
 
 def _has(folded: str, phrase: str) -> bool:
@@ -80,11 +86,11 @@ def language(text: str) -> str:
 def answer_kind(text: str) -> str:
     """The answer type a question asks for.
 
-    >>> [answer_kind(q) for q in ["Ai là Bí thư?", "Dân số là bao nhiêu?", "Năm nào?"]]
-    ['person', 'number', 'date']
+    >>> [answer_kind(q) for q in ["Ai là Bí thư?", "Dân số là bao nhiêu?", "Năm nào?", "Ông A giữ chức vụ gì?"]]
+    ['person', 'number', 'date', 'role']
     """
     folded = fold(text).lower()
-    for kind in ("date", "number", "person", "place"):
+    for kind in ("role", "date", "number", "person", "place"):
         if any(_has(folded, cue) for cue in _CUES[kind]):
             return kind
     nouns = "|".join(re.escape(n) for n in _PERSON_NOUNS)
@@ -112,14 +118,16 @@ def analyse(text: str) -> Question:
     content = tuple(dict.fromkeys(kept + pairs))
     numbers = tuple(w for w in words if w[0].isdigit())
     unit = asked_unit(text)
+    kind = answer_kind(text)
     return Question(
         text=text,
         lang=language(text),
-        kind=answer_kind(text),
+        kind=kind,
         wants_percent=any(_has(folded, c) for c in _PERCENT_CUES),
         content=content,
         numbers=numbers,
         unit=unit,
+        names=tuple(text[c.start : c.end] for c in people(text)) if kind == "role" else (),
     )
 
 

@@ -1,0 +1,79 @@
+"""Metric functions for answers, abstention, citations, retrieval and latency (pure)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from rag.normalize import nfc, normalize_number
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def answer_matches(text: str, accepted: list[str]) -> bool:
+    """An accepted answer appears in `text`, number formats normalised.
+
+    `8.033`, `8,033` and `8033` are one figure; a text answer matches case-insensitively.
+
+    >>> answer_matches("8,033 đảng viên [1]", ["8.033"]), answer_matches("có 94,27%", ["94.27%"])
+    (True, True)
+    >>> answer_matches("80.330 người", ["8.033"])
+    False
+    """
+    text = nfc(text)
+    numbers_in_text = [normalize_number(n) for n in _NUMBER.findall(text)]
+    for answer in accepted:
+        answer = nfc(answer)
+        if answer.lower() in text.lower():
+            return True
+        figures = [normalize_number(n) for n in _NUMBER.findall(answer)]
+        if figures and all(f in numbers_in_text for f in figures):
+            rest = _NUMBER.sub("", answer).strip(" %").lower()
+            if not rest or rest in text.lower():
+                return True
+    return False
+
+
+def reciprocal_rank(ranked: list[str], relevant: set[str], k: int = 10) -> float:
+    """1/rank of the first relevant item in the top k, else 0.
+
+    >>> reciprocal_rank(["a", "b", "c"], {"c"}), reciprocal_rank(["a"], {"z"})
+    (0.3333333333333333, 0.0)
+    """
+    for i, item in enumerate(ranked[:k]):
+        if item in relevant:
+            return 1.0 / (i + 1)
+    return 0.0
+
+
+def hit_at(ranked: list[str], relevant: set[str], k: int) -> float:
+    return float(any(item in relevant for item in ranked[:k]))
+
+
+def abstention(should_abstain: list[bool], abstained: list[bool]) -> dict[str, float | int]:
+    """Confusion counts and precision/recall of saying "not in the documents".
+
+    >>> abstention([True, True, False, False], [True, False, True, False])
+    {'tp': 1, 'fp': 1, 'fn': 1, 'tn': 1, 'precision': 0.5, 'recall': 0.5}
+    """
+    tp = sum(s and a for s, a in zip(should_abstain, abstained))
+    fp = sum(a and not s for s, a in zip(should_abstain, abstained))
+    fn = sum(s and not a for s, a in zip(should_abstain, abstained))
+    tn = sum(not s and not a for s, a in zip(should_abstain, abstained))
+    return {
+        "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+        "precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+        "recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+    }  # fmt: skip
+
+
+def latency(ms: list[float]) -> dict[str, float]:
+    """Median and 95th percentile, in milliseconds.
+
+    >>> latency([10, 20, 30, 40, 100])
+    {'median_ms': 30.0, 'p95_ms': 88.0}
+    """
+    if not ms:
+        return {"median_ms": 0.0, "p95_ms": 0.0}
+    return {"median_ms": round(float(np.median(ms)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1)}
