@@ -74,16 +74,29 @@ class Embedder:
     def _encode(self, texts: list[str], prompt: str | None, progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vectors = self.model.encode(
-                texts,
-                prompt_name=prompt,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=progress,
-            )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        from tqdm.auto import tqdm
+
+        # Longest first, as sentence-transformers does inside one call, so batches pad
+        # little; but one call per batch, taking the model lock per batch, so questions
+        # are answered between batches while a large upload is being indexed.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        bar = tqdm(total=len(texts), desc="embedding", unit="passage", disable=not progress)
+        for at in range(0, len(texts), self.batch_size):
+            rows = order[at : at + self.batch_size]
+            with self._lock:
+                vectors = self.model.encode(
+                    [texts[i] for i in rows],
+                    prompt_name=prompt,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            out[rows] = vectors
+            bar.update(len(rows))
+        bar.close()
+        return out
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, self._query_prompt, progress=False)

@@ -117,3 +117,30 @@ def test_cli_index_reports_skips_and_empty_corpus(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "bad.txt" in proc.stderr
+
+
+def test_questions_are_answered_while_a_document_is_indexing(index_copy, tmp_path):
+    import threading
+    import time
+
+    a = Assistant.load(index_copy)
+    big = tmp_path / "big.txt"
+    big.write_text(
+        "\n\n".join(f"Đoạn {i}: phường {i} tổ chức sinh hoạt chi bộ và học tập nghị quyết của Đảng." * 6 for i in range(60)),
+        encoding="utf-8",
+    )
+    done = threading.Event()
+    writer = threading.Thread(target=lambda: (a.add([big]), done.set()))
+    writer.start()
+    answered_during = 0
+    seen_sizes = set()
+    while not done.is_set():
+        answer = a.ask("Dân số quận 1 là bao nhiêu?")
+        assert "141.556" in answer.text  # never a half-written index
+        seen_sizes.add(a.passage_count())
+        if not done.is_set():
+            answered_during += 1
+        time.sleep(0.01)
+    writer.join()
+    assert answered_during >= 2, "questions waited for the whole upload"
+    assert "big.txt" in {d.source for d in Assistant.load(index_copy).documents()}

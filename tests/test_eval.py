@@ -1,0 +1,53 @@
+"""Evaluation metrics against worked examples, and the script end to end."""
+
+import json
+
+from eval import metrics
+from eval.__main__ import main
+
+
+def test_mrr_by_hand():
+    ranked = [["a", "b", "c"], ["x", "y"], ["q", "gold"]]
+    relevant = [{"c"}, {"z"}, {"gold"}]
+    rr = [metrics.reciprocal_rank(r, g) for r, g in zip(ranked, relevant)]
+    assert rr == [1 / 3, 0.0, 1 / 2]
+    assert round(sum(rr) / 3, 4) == 0.2778
+
+
+def test_number_formats_match():
+    assert metrics.answer_matches("Quận 1 có 8033 đảng viên", ["8.033"])
+    assert metrics.answer_matches("có 8,033 party members", ["8.033"])
+    assert metrics.answer_matches("đạt 94,27%", ["94.27%"])
+    assert metrics.answer_matches("7.718 km2", ["7.718 km2"])
+    assert not metrics.answer_matches("có 803 đảng viên", ["8.033"])
+    assert not metrics.answer_matches("Tài liệu không có thông tin", ["Tô Thị Bích Châu"])
+
+
+def test_abstention_confusion_matrix():
+    should = [True, True, True, False, False, False, False]
+    did = [True, True, False, True, False, False, False]
+    m = metrics.abstention(should, did)
+    assert (m["tp"], m["fn"], m["fp"], m["tn"]) == (2, 1, 1, 3)
+    assert m["precision"] == round(2 / 3, 3) and m["recall"] == round(2 / 3, 3)
+
+
+def test_script_end_to_end(seeds_index, tmp_path, capsys):
+    questions = tmp_path / "three.jsonl"
+    rows = [
+        {"question": "Dân số quận 1 là bao nhiêu?", "answers": ["141.556"], "sources": ["000_79b324b50acacb59.txt"],
+         "kind": "number", "lang": "vi"},
+        {"question": "Còn quận Tân Bình thì sao?", "answers": ["12.554"], "sources": ["004_d46d0592f17e5d70.txt"],
+         "kind": "followup", "history": ["Quận 1 có bao nhiêu đảng viên?"]},
+        {"question": "Quận 3 có bao nhiêu đảng viên?", "answers": [], "sources": [], "kind": "unanswerable"},
+    ]
+    questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    out = tmp_path / "out"
+    code = main(["--questions", str(questions), "--index-dir", str(seeds_index), "--out", str(out), "--json"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["n"] == 3 and summary["answer_accuracy"] == 1.0
+    assert summary["abstention"]["tp"] == 1 and summary["by_kind"]["followup"]["answer_accuracy"] == 1.0
+    results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert results[1]["rewritten"] == "quận Tân Bình có bao nhiêu đảng viên?"
+    assert (out / "report.md").read_text().startswith("# Evaluation")
+    assert (out / "summary.png").stat().st_size > 1000

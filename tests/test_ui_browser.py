@@ -1,0 +1,149 @@
+"""The UI end to end in a real browser: Debian chromium driven by Playwright.
+
+Screenshots of every step go to a folder printed at the start of the run (set
+RAG_UI_SCREENSHOTS to choose it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (scripts/setup.sh --test)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(seeds_index, tmp_path_factory):
+    index_dir = tmp_path_factory.mktemp("ui") / "index"
+    shutil.copytree(seeds_index, index_dir)
+    port = _free_port()
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "ui.py"), "--port", str(port), "--index-dir", str(index_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    ready = None
+    lines = []
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("ready on"):
+            ready = time.perf_counter() - started
+            break
+    if ready is None:
+        proc.kill()
+        pytest.fail("ui.py did not start:\n" + "".join(lines[-30:]))
+    print(f"\nui.py ready after {ready:.1f}s (process start to serving)")
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("RAG_UI_SCREENSHOTS") or tmp_path_factory.mktemp("ui-screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nUI screenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],  # fmt: skip
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+        page.goto(server)
+        page.wait_for_selector("#question textarea")
+        yield page
+        browser.close()
+
+
+def ask(page, question: str, expect: str) -> str:
+    """Type a question, send it, wait for `expect` in the last answer; return that answer."""
+    before = page.locator("#chat .message").count()
+    page.fill("#question textarea", question)
+    page.click("#send")
+    page.wait_for_function(
+        "([n, expect]) => { const m = document.querySelectorAll('#chat .message');"
+        " return m.length >= n + 2 && m[m.length - 1].innerText.includes(expect); }",
+        arg=[before, expect],
+    )
+    return page.locator("#chat .message").last.inner_text()
+
+
+def test_ask_cite_open_follow_up_abstain_upload(page, shots, tmp_path):
+    page.screenshot(path=shots / "01_ready.png", full_page=True)
+
+    answer = ask(page, "Quận 1 có bao nhiêu đảng viên?", "8.033")
+    assert "[1]" in answer and "6.949" in answer
+    seconds = float(re.search(r"([\d.]+) giây", answer).group(1))
+    print(f"answer time shown in the browser: {seconds:.2f} s")
+    evidence = page.locator("#evidence")
+    assert "000_79b324b50acacb59.txt" in evidence.inner_text()
+    marked = evidence.locator(".cite mark").first.inner_text()
+    assert "8.033" in marked or "6.949" in marked
+    page.screenshot(path=shots / "02_answer.png", full_page=True)
+
+    page.locator("#evidence [data-cite]").first.click()
+    page.wait_for_selector("#source-view .doc mark")
+    view = page.locator("#source-view")
+    assert view.locator("h4").inner_text().endswith(".txt")
+    assert view.locator("mark").inner_text() in evidence.locator(".cite mark").first.inner_text()
+    assert view.locator("mark").is_visible()
+    page.screenshot(path=shots / "03_source.png", full_page=True)
+
+    follow = ask(page, "Còn quận Tân Bình thì sao?", "12.554")
+    assert "Tân Bình" in follow
+    page.screenshot(path=shots / "04_followup.png", full_page=True)
+
+    missing = ask(page, "Quận 3 có bao nhiêu đảng viên?", "Không có trong tài liệu")
+    assert "[1]" not in missing
+    assert page.locator("#evidence .notfound").count() == 1
+    assert page.locator("#evidence .related").count() >= 1
+    page.screenshot(path=shots / "05_not_found.png", full_page=True)
+
+    page.click("#question textarea")
+    page.fill("#question textarea", "   ")
+    page.click("#send")
+    page.wait_for_function("() => document.querySelector('#hint').innerText.includes('Hãy nhập')")
+
+    doc = tmp_path / "quan3.txt"
+    doc.write_text("Đảng bộ quận 3 hiện có 4.321 đảng viên, sinh hoạt tại 12 phường.", encoding="utf-8")
+    page.locator("#settings").get_by_text("Documents & settings").click()
+    page.set_input_files("#upload input[type=file]", str(doc))
+    page.click("#add")
+    page.wait_for_function("() => document.querySelector('#status').innerText.includes('quan3.txt')")
+    assert "quan3.txt" in page.locator("#docs").inner_text()
+    page.screenshot(path=shots / "06_uploaded.png", full_page=True)
+
+    after = ask(page, "Quận 3 có bao nhiêu đảng viên?", "4.321")
+    assert "[1]" in after
+    page.screenshot(path=shots / "07_after_upload.png", full_page=True)
