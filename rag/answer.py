@@ -21,11 +21,18 @@ MAX_TEXT = 400
 DENSE_SENTENCES = 10  # sentences embedded for an English question (cross-lingual evidence)
 DENSE_CHARS = 300  # of each such sentence
 CONTEXT_CHARS = 300  # text before a sentence that still counts as its context
+# Evidence sentence score: its own coverage of the question, with the sentence before it,
+# its passage's coverage, and the passage's rank after re-ranking (eval/sweep.py).
+SENTENCE_WEIGHTS = (0.4, 0.2, 0.2, 0.2)
 MIN_SENTENCE_WORDS = 3  # shorter "sentences" are list numbers and headings, not evidence
 
 # Decision thresholds, tuned on the two dev sets by eval/sweep.py (see README).
 MIN_COVERAGE = 0.5  # share of the question's content (idf-weighted) found near the answer
 MIN_DENSE_SENTENCE = 0.75  # cosine of the best sentence, for English questions
+# A question phrased unlike its answer ("Thủ tướng Đức hiện tại là ai") covers less of
+# it; when the best passage is also very close in meaning, less coverage is enough.
+MIN_COVERAGE_CLOSE = 0.3
+CLOSE_COSINE = 0.89
 
 MESSAGES = {
     "vi": {
@@ -147,7 +154,8 @@ def _candidates(q: Question, sentence: str) -> list[extract.Candidate]:
 
 def gather(q: Question, passages: list[Passage], idf) -> list[Evidence]:
     weights = _weights(q, idf)
-    top = max((p.score for p in passages), default=1.0) or 1.0
+    top = max((p.score for p in passages), default=1.0)
+    top = top if top > 0 else 1.0
     seen: set[tuple[str, int, int]] = set()
     out = []
     for rank, passage in enumerate(passages):
@@ -166,7 +174,12 @@ def gather(q: Question, passages: list[Passage], idf) -> list[Evidence]:
             # năm, …" after "trong năm 2023"), so the decision reads both.
             ev.coverage = coverage(weights, context)
             ev.own_coverage = own = coverage(weights, words)
-            ev.score = 0.4 * own + 0.2 * ev.coverage + 0.2 * passage_cov + 0.2 * passage.score / top
+            ev.score = (
+                SENTENCE_WEIGHTS[0] * own
+                + SENTENCE_WEIGHTS[1] * ev.coverage
+                + SENTENCE_WEIGHTS[2] * passage_cov
+                + SENTENCE_WEIGHTS[3] * max(passage.score, 0.0) / top
+            )
             out.append(ev)
     _pick_candidates(q, out, weights)
     return out
@@ -311,6 +324,7 @@ def compose(
     documents: dict[str, Document],
     idf: Callable[[str], float],
     embedder=None,
+    top_cosine: float = 0.0,
 ) -> Answer:
     """Answer `question` from `passages` (best first).
 
@@ -320,6 +334,7 @@ def compose(
         documents: the indexed documents (the text around a passage is context too).
         idf: term weight of a folded index term ("~quan").
         embedder: used for English questions, to read Vietnamese sentences across languages.
+        top_cosine: cosine similarity of the question and the best passage.
     """
     q = analyse(question)
     lang = "en" if q.lang == "en" else "vi"
@@ -332,7 +347,10 @@ def compose(
         best = max(typed, key=lambda e: e.candidate_score)
     else:
         best = max(evidence, key=lambda e: e.score, default=None)
-    threshold = MIN_DENSE_SENTENCE if q.lang == "en" else MIN_COVERAGE
+    if q.lang == "en":
+        threshold = MIN_DENSE_SENTENCE
+    else:
+        threshold = MIN_COVERAGE_CLOSE if top_cosine >= CLOSE_COSINE else MIN_COVERAGE
     found = best is not None and best.coverage >= threshold and _numbers_present(q, best, documents)
     if not found:
         return Answer(question, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang)

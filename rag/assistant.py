@@ -235,7 +235,10 @@ class Assistant:
         standalone = followup.rewrite(question, history or [])
         idx = self._indexes
         passages = self.search(standalone, k=answering.CANDIDATES)
-        result = answering.compose(standalone, passages, idx.snap.documents, idx.lexical.idf, self.embedder)
+        top_cosine = float(idx.snap.vectors[passages[0].id] @ self._query_vector(standalone)) if passages else 0.0
+        result = answering.compose(
+            standalone, passages, idx.snap.documents, idx.lexical.idf, self.embedder, top_cosine=top_cosine
+        )
         return replace(result, question=question, rewritten=standalone if standalone != question else None)
 
 

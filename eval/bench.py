@@ -1,0 +1,217 @@
+"""Speed and scale on this machine, as ratios measured in one run plus absolute figures.
+
+    python -m eval.bench [--data DIR] [--sizes 10000,100000,1000000] [--skip-cold] [--out DIR]
+
+1. Indexing throughput: `Assistant.build` of ViQA passages against a bare
+   `SentenceTransformer.encode` of the same chunks (same model, same batch size).
+2. `ask` latency on the seeds index (median, p95, warm) against one query embedding.
+3. Cold start: process start to first answer, for the CLI and the UI.
+4. Scale curve of the dense index (the engine's own choice of FAISS type per size):
+   build time, search latency median/p95, memory, recall@10 against exact search.
+   Vectors are synthetic: real ViQA passage embeddings, each replicated with Gaussian
+   noise (sigma 0.05 per dimension) and renormalised, so neighbourhoods keep the shape
+   real text gives; queries are the real ViQA question embeddings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from eval.__main__ import ROOT, load_questions
+from eval.metrics import latency
+from eval.viqa import DEFAULT_DATA
+
+
+def rss_mb() -> float:
+    """Current resident memory of this process, in MB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def indexing_throughput(data: Path, n_docs: int) -> dict:
+    from rag import Assistant
+    from rag.chunking import ChunkSettings, chunk_document
+    from rag.embedding import shared
+    from rag.loader import load
+
+    lines = (data / "corpus.jsonl").read_text(encoding="utf-8").splitlines()[:n_docs]
+    tmp = Path(tempfile.mkdtemp(prefix="rag-bench-"))
+    subset = tmp / "subset.jsonl"
+    subset.write_text("\n".join(lines), encoding="utf-8")
+    embedder = shared()
+    chunks = [p.text for d in load([subset]).documents for p in chunk_document(d, ChunkSettings())]
+    embedder.model.encode(chunks[:64], prompt_name="passage")  # warm both paths alike
+    t0 = time.perf_counter()
+    embedder.model.encode(chunks, prompt_name="passage", batch_size=embedder.batch_size, normalize_embeddings=True)
+    bare = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    Assistant.build([subset], index_dir=tmp / "index")
+    ours = time.perf_counter() - t0
+    shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        "documents": n_docs, "chunks": len(chunks),
+        "bare_encode_s": round(bare, 2), "pipeline_s": round(ours, 2),
+        "bare_chunks_per_s": round(len(chunks) / bare, 1), "pipeline_chunks_per_s": round(len(chunks) / ours, 1),
+        "throughput_ratio": round(bare / ours, 3),
+    }  # fmt: skip
+
+
+def ask_latency(repeats: int = 3) -> dict:
+    from rag import Assistant
+
+    assistant = Assistant.load(ROOT / "index")
+    questions = load_questions(ROOT / "eval" / "questions" / "seeds.jsonl")
+    assistant.ask(questions[0]["question"])
+    asks, embeds = [], []
+    for _ in range(repeats):
+        for q in questions:
+            t0 = time.perf_counter()
+            assistant.embedder.embed_query(q["question"] + " ")  # uncached: one real embedding
+            embeds.append((time.perf_counter() - t0) * 1000)
+            assistant._query_cache.clear()
+            t0 = time.perf_counter()
+            assistant.ask(q["question"], history=q.get("history") or [])
+            asks.append((time.perf_counter() - t0) * 1000)
+    a, e = latency(asks), latency(embeds)
+    return {"questions": len(questions) * repeats, "ask": a, "query_embedding": e,
+            "ask_over_embedding_median": round(a["median_ms"] / e["median_ms"], 2)}  # fmt: skip
+
+
+def cold_start() -> dict:
+    python = sys.executable
+    t0 = time.perf_counter()
+    subprocess.run([python, "-m", "rag.cli", "ask", "Dân số quận 1 là bao nhiêu?", "--index-dir", str(ROOT / "index")],
+                   check=True, capture_output=True)  # fmt: skip
+    cli = time.perf_counter() - t0
+    port = 7900 + os.getpid() % 90
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([python, str(ROOT / "ui.py"), "--port", str(port)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    ui = None
+    for line in proc.stdout:
+        if line.startswith("ready on"):
+            ui = time.perf_counter() - t0
+            break
+    proc.terminate()
+    proc.wait(timeout=30)
+    return {"cli_first_answer_s": round(cli, 2), "ui_ready_with_first_answer_s": round(ui, 2) if ui else None}
+
+
+def synthetic(base: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """`n` unit vectors: copies of `base` rows with Gaussian noise, renormalised."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, base.shape[1]), dtype=np.float32)
+    step = 200_000
+    for at in range(0, n, step):
+        m = min(step, n - at)
+        rows = base[rng.integers(0, len(base), m)] + rng.normal(0, 0.05, (m, base.shape[1])).astype(np.float32)
+        out[at : at + m] = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return out
+
+
+def scale_curve(data: Path, sizes: list[int]) -> list[dict]:
+    from rag.dense import DenseIndex
+    from rag.embedding import shared
+    from rag.store import load as load_index
+
+    cache = Path.home() / ".cache" / "rag-vi" / "viqa-index"
+    if not (cache / "CURRENT").exists():
+        from rag import Assistant
+
+        Assistant.build([data / "corpus.jsonl"], index_dir=cache, progress=True)
+    base = load_index(cache).vectors
+    questions = [json.loads(x)["question"] for x in (data / "dev.jsonl").read_text().splitlines() if x.strip()]
+    queries = shared().embed_queries(questions)
+    rows = []
+    for n in sizes:
+        vectors = synthetic(base, n)
+        exact = np.argsort(-(vectors @ queries.T), axis=0)[:10].T  # ground truth top-10
+        before = rss_mb()
+        t0 = time.perf_counter()
+        index = DenseIndex(vectors)
+        build = time.perf_counter() - t0
+        memory = rss_mb() - before
+        times, recall = [], []
+        for q, truth in zip(queries, exact):
+            t0 = time.perf_counter()
+            hits = index.search_batch(q[None, :], 10)[0]
+            times.append((time.perf_counter() - t0) * 1000)
+            recall.append(len({r for r, _ in hits} & set(truth.tolist())) / 10)
+        rows.append({"passages": n, "index": index.kind, "build_s": round(build, 1), **latency(times),
+                     "index_memory_mb": round(memory), "recall@10": round(float(np.mean(recall)), 3)})  # fmt: skip
+        print(json.dumps(rows[-1]), flush=True)
+        del index, vectors
+    return rows
+
+
+def plot(rows: list[dict], out: Path) -> Path | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    n = [r["passages"] for r in rows]
+    fig, ax1 = plt.subplots(figsize=(7, 4))
+    ax1.plot(n, [r["median_ms"] for r in rows], "o-", label="search median (ms)")
+    ax1.plot(n, [r["p95_ms"] for r in rows], "s--", label="search p95 (ms)")
+    ax1.set_xscale("log")
+    ax1.set_xlabel("passages")
+    ax1.set_ylabel("ms")
+    ax2 = ax1.twinx()
+    ax2.plot(n, [r["index_memory_mb"] for r in rows], "^:", color="tab:red", label="index memory (MB)")
+    ax2.set_ylabel("MB")
+    for r in rows:
+        ax1.annotate(f"{r['index']}\nrecall {r['recall@10']}", (r["passages"], r["p95_ms"]), fontsize=7)
+    fig.legend(loc="upper left", fontsize=8)
+    ax1.set_title("Dense search latency and memory against corpus size")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.bench")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--docs", type=int, default=800, help="ViQA passages for the throughput run")
+    parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    result = {"machine": f"{os.cpu_count()} cores"}
+    result["indexing"] = indexing_throughput(args.data, args.docs)
+    print(json.dumps(result["indexing"]), flush=True)
+    result["latency"] = ask_latency()
+    print(json.dumps(result["latency"]), flush=True)
+    if not args.skip_cold:
+        result["cold_start"] = cold_start()
+        print(json.dumps(result["cold_start"]), flush=True)
+    sizes = [int(s) for s in re.split(r"[,\s]+", args.sizes) if s]
+    result["scale"] = scale_curve(args.data, sizes)
+    chart = plot(result["scale"], args.out / "scale.png")
+    (args.out / "bench.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+    print(f"written: {args.out / 'bench.json'}" + (f", {chart}" if chart else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
