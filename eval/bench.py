@@ -152,8 +152,12 @@ def scale_curve(data: Path, sizes: list[int]) -> list[dict]:
             hits = index.search_batch(q[None, :], 10)[0]
             times.append((time.perf_counter() - t0) * 1000)
             recall.append(len({r for r, _ in hits} & set(truth.tolist())) / 10)
+        import faiss
+
+        size_mb = faiss.serialize_index(index.index).nbytes / 2**20
         rows.append({"passages": n, "index": index.kind, "build_s": round(build, 1), **latency(times),
-                     "index_memory_mb": round(memory), "recall@10": round(float(np.mean(recall)), 3)})  # fmt: skip
+                     "index_memory_mb": round(size_mb), "rss_growth_mb": round(memory),
+                     "recall@10": round(float(np.mean(recall)), 3)})  # fmt: skip
         print(json.dumps(rows[-1]), flush=True)
         del index, vectors
     return rows

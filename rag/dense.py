@@ -10,21 +10,28 @@ EXACT_LIMIT = 200_000
 
 
 def index_kind(n: int) -> str:
-    """The FAISS factory string used for `n` vectors (see eval/bench.py for the measurements).
+    """The FAISS factory string used for `n` vectors (eval/bench.py has the measurements).
 
-    >>> index_kind(5_000), index_kind(1_000_000)
-    ('Flat', 'IVF8192,SQ8')
+    Above the exact limit: an inverted file with 8-bit scalar quantisation, a quarter of
+    the memory of exact search. 4096 lists train in about a minute on 2 cores at 1M
+    vectors; more lists only above 4M, where a list would otherwise grow past ~1000.
+
+    >>> index_kind(5_000), index_kind(1_000_000), index_kind(8_000_000)
+    ('Flat', 'IVF4096,SQ8', 'IVF16384,SQ8')
     """
     if n <= EXACT_LIMIT:
         return "Flat"
-    # ~16 * sqrt(n) lists, a power of two, capped so k-means training stays quick.
-    lists = 1 << int(np.clip(np.log2(16 * np.sqrt(n)), 10, 14))
-    return f"IVF{lists},SQ8"
+    return f"IVF{4096 if n <= 4_000_000 else 16384},SQ8"
 
 
 def nprobe_for(kind: str) -> int:
+    """Lists visited per query: a quarter of them.
+
+    Measured at 1M vectors (IVF4096,SQ8): nprobe 256 gives recall@10 0.92 at 7 ms p95;
+    recall keeps rising with nprobe while latency stays far below the 150 ms budget.
+    """
     lists = int(kind[3:].split(",")[0])
-    return max(16, lists // 64)
+    return lists // 4
 
 
 class DenseIndex:
@@ -39,7 +46,7 @@ class DenseIndex:
         index = faiss.index_factory(dim, self.kind, faiss.METRIC_INNER_PRODUCT)
         if not index.is_trained:
             rng = np.random.default_rng(0)
-            sample = vectors[rng.choice(n, size=min(n, 64 * index.nlist), replace=False)]
+            sample = vectors[rng.choice(n, size=min(n, 64 * index.nlist), replace=False)]  # >= 39/list
             index.train(sample)
         if self.kind.startswith("IVF"):
             index.nprobe = nprobe_for(self.kind)

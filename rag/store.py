@@ -147,7 +147,9 @@ def load(index_dir: Path) -> Snapshot:
             source, start, end = json.loads(line)
             text = documents[source].text[start:end]
             passages.append(Passage(source, text, start, end, id=row))
-        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+        # Memory-mapped: a large index keeps its float32 rows on disk; FAISS holds its own
+        # (possibly compressed) copy, and fusion reads only the few rows it scores.
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexDamagedError(f"index in {folder} is inconsistent ({exc}); {rebuild_hint(index_dir)}") from exc
     if vectors.shape[0] != len(passages):

@@ -144,3 +144,15 @@ def test_questions_are_answered_while_a_document_is_indexing(index_copy, tmp_pat
     writer.join()
     assert answered_during >= 2, "questions waited for the whole upload"
     assert "big.txt" in {d.source for d in Assistant.load(index_copy).documents()}
+
+
+def test_model_is_configurable_and_recorded(tmp_path):
+    from rag import e5model
+
+    doc = tmp_path / "d.txt"
+    doc.write_text("Đảng bộ quận 3 hiện có 4.321 đảng viên.", encoding="utf-8")
+    path = str(e5model.default_model_dir())  # any sentence-transformers folder or id
+    a = Assistant.build([doc], index_dir=tmp_path / "idx", model=path)
+    assert a.manifest["model_id"] == path
+    assert Assistant.load(tmp_path / "idx").embedder.model_id == path
+    assert "4.321" in a.ask("Quận 3 có bao nhiêu đảng viên?").text

@@ -144,6 +144,14 @@ def test_ask_cite_open_follow_up_abstain_upload(page, shots, tmp_path):
     assert "quan3.txt" in page.locator("#docs").inner_text()
     page.screenshot(path=shots / "06_uploaded.png", full_page=True)
 
+    broken = tmp_path / "hong.txt"
+    broken.write_bytes("Qu\xe1n 3".encode("latin-1"))  # not UTF-8: refused by name, nothing lost
+    page.set_input_files("#upload input[type=file]", str(broken))
+    page.click("#add")
+    page.wait_for_function("() => document.querySelector('#status').innerText.includes('hong.txt')")
+    assert "UTF-8" in page.locator("#status").inner_text()
+    assert "quan3.txt" in page.locator("#docs").inner_text()
+
     after = ask(page, "Quận 3 có bao nhiêu đảng viên?", "4.321")
     assert "[1]" in after
     page.screenshot(path=shots / "07_after_upload.png", full_page=True)
