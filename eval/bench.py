@@ -183,8 +183,8 @@ def plot(rows: list[dict], out: Path) -> Path | None:
     ax2.set_ylabel("MB")
     for r in rows:
         ax1.annotate(f"{r['index']}\nrecall {r['recall@10']}", (r["passages"], r["p95_ms"]), fontsize=7)
-    fig.legend(loc="upper left", fontsize=8)
-    ax1.set_title("Dense search latency and memory against corpus size")
+    fig.legend(loc="lower right", bbox_to_anchor=(0.86, 0.18), fontsize=8)
+    ax1.set_title("Dense search latency and memory against corpus size", fontsize=10)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)

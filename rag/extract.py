@@ -35,6 +35,13 @@ _NOT_PERSON = set(
 )
 _PLACES = ("Việt Nam", "Hoa Kỳ", "Thái Lan", "Nhật Bản", "Trung Quốc", "Hàn Quốc", "Liên Hợp Quốc",
            "Hà Nội", "Sài Gòn", "Hồ Chí Minh", "Đà Nẵng", "Châu Âu", "Châu Á", "Triều Tiên")  # fmt: skip
+# A title before a name ends in one of these (or a capitalised word or a number):
+# "Phó Bí thư Thường trực Quận ủy", not "Tổng thống Philippines gọi ông" (a verb).
+_ROLE_END = set(
+    "ủy uỷ thư trưởng tịch đốc viên tướng thống trực ương nhiệm giáo sĩ sư lý phó chủ tổng ban "
+    "vụ quận huyện phường thành phố tỉnh xã đảng bộ hội nghị".split()
+)
+_HONORIFIC = re.compile(r"\s*(?:ông|bà|đồng chí|anh|chị)$", re.IGNORECASE)
 _ROLE_WORDS = ("bi thu", "chu tich", "truong", "giam doc", "tuong", "thong", "uy vien", "chu tri")
 _DATE = re.compile(
     r"(?:ngày\s+\d{1,2}(?:\s*(?:/|-|tháng)\s*\d{1,2})?(?:\s*(?:/|-|năm)\s*\d{4})?"
@@ -154,7 +161,10 @@ def _role(sentence: str, start: int, end: int) -> str:
     before = re.split(r"[,;:.()“”\"–-]", sentence[:start])[-1].strip()
     after = re.match(r"\s*,\s*([^,;.()]{3,80})", sentence[end:])
     # "A, chức vụ X và đồng chí B": B's title is not what comes before "và".
-    before = re.split(r"\s+(?:và|and)\s+", before)[-1]
+    before = _HONORIFIC.sub("", re.split(r"\s+(?:và|and)\s+", before)[-1])
+    last = before.split()[-1] if before.split() else ""
+    if last and not (last[0].isupper() or last[0].isdigit() or last.lower() in _ROLE_END):
+        before = ""
     after_text = re.split(r"\s+(?:và|and)\s+", after.group(1).strip())[0] if after else ""
     for phrase in (before, after_text):
         words = phrase.split()
