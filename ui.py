@@ -176,7 +176,10 @@ def documents_table(assistant: Assistant) -> list[list]:
     counts: dict[str, int] = {}
     for p in assistant._indexes.snap.passages:
         counts[p.source] = counts.get(p.source, 0) + 1
-    return [[d.source, len(d.text), counts.get(d.source, 0)] for d in sorted(assistant.documents(), key=lambda d: d.source)]
+    return [
+        [d.source, len(d.text), counts.get(d.source, 0)]
+        for d in sorted(assistant.documents(), key=lambda d: d.source)
+    ]
 
 
 # ------------------------------------------------------------------------- the app
@@ -209,7 +212,10 @@ def build_app(assistant: Assistant):
         shown = {(c.source, c.start) for c in answer.citations}
         extra = [p for p in (answer.related or assistant.search(answer.rewritten or message, k=int(k)))
                  if (p.source, p.start) not in shown][: int(k)]  # fmt: skip
-        chat += [{"role": "user", "content": message}, {"role": "assistant", "content": chat_message(answer, seconds, lang)}]
+        chat += [
+            {"role": "user", "content": message},
+            {"role": "assistant", "content": chat_message(answer, seconds, lang)},
+        ]
         asked.append(answer.rewritten or message)
         keys = [cite_key(c) for c in answer.citations]
         return (
@@ -224,7 +230,7 @@ def build_app(assistant: Assistant):
                 return render_source(source, assistant.source_text(source), start, end)
         return ""
 
-    def add_documents(files, lang_choice, progress=gr.Progress(track_tqdm=True)):
+    def add_documents(files, lang_choice, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio injects it)
         t = TEXT[lang_of(lang_choice)]
         if not files:
             return t["nothing"], documents_table(assistant), gr.update()
@@ -245,7 +251,11 @@ def build_app(assistant: Assistant):
             return "", documents_table(assistant), gr.update()
         assistant.remove([source])
         sources = sorted(d.source for d in assistant.documents())
-        return f"**{t['removed']}**: {source}", documents_table(assistant), gr.update(choices=sources, value=None)
+        return (
+            f"**{t['removed']}**: {source}",
+            documents_table(assistant),
+            gr.update(choices=sources, value=None),
+        )
 
     def switch_language(lang_choice):
         t = TEXT[lang_of(lang_choice)]
@@ -267,14 +277,18 @@ def build_app(assistant: Assistant):
     with gr.Blocks(title="rag-vi") as app:
         with gr.Row():
             title = gr.Markdown(f"## {t['title']}")
-            lang = gr.Radio(["Tiếng Việt", "English"], value="Tiếng Việt", show_label=False, elem_id="lang", scale=0)
+            lang = gr.Radio(
+                ["Tiếng Việt", "English"], value="Tiếng Việt", show_label=False, elem_id="lang", scale=0
+            )
         asked = gr.State([])
         cites = gr.State([])
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(height=460, elem_id="chat", show_label=False)
                 with gr.Row():
-                    box = gr.Textbox(label=t["question"], placeholder=t["placeholder"], scale=5, elem_id="question")
+                    box = gr.Textbox(
+                        label=t["question"], placeholder=t["placeholder"], scale=5, elem_id="question"
+                    )
                     send = gr.Button(t["send"], variant="primary", scale=1, elem_id="send")
                 hint = gr.Markdown("", elem_id="hint")
                 examples = gr.Examples(EXAMPLES["vi"], inputs=[box], label=t["examples"])
@@ -288,7 +302,9 @@ def build_app(assistant: Assistant):
                 show_score = gr.Checkbox(True, label=t["scores"], elem_id="scores")
             with gr.Row():
                 with gr.Column():
-                    upload = gr.File(label=t["upload"], file_count="multiple", file_types=list(SUPPORTED), elem_id="upload")
+                    upload = gr.File(
+                        label=t["upload"], file_count="multiple", file_types=list(SUPPORTED), elem_id="upload"
+                    )
                     add = gr.Button(t["add"], elem_id="add")
                     status = gr.Markdown("", elem_id="status")
                 with gr.Column():
@@ -306,7 +322,13 @@ def build_app(assistant: Assistant):
         box.submit(ask, ins, outs, concurrency_limit=4, concurrency_id="ask")
         send.click(ask, ins, outs, concurrency_limit=4, concurrency_id="ask")
         picker.change(open_source, [picker, cites], [source_view]).then(None, None, None, js=SCROLL_JS)
-        add.click(add_documents, [upload, lang], [status, docs, to_remove], concurrency_limit=1, concurrency_id="write")
+        add.click(
+            add_documents,
+            [upload, lang],
+            [status, docs, to_remove],
+            concurrency_limit=1,
+            concurrency_id="write",
+        )
         remove.click(remove_document, [to_remove, lang], [status, docs, to_remove], concurrency_limit=1,
                      concurrency_id="write")  # fmt: skip
         lang.change(switch_language, [lang], [title, box, send, upload, add, to_remove, remove, k, show_score, picker,

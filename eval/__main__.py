@@ -105,7 +105,9 @@ def summarise(results: list[dict]) -> dict:
     out["abstention_precision"], out["abstention_recall"] = confusion["precision"], confusion["recall"]
     out["offsets_round_trip"] = _mean(r["offsets_ok"] for r in results)
     for key in ("kind", "lang"):
-        out[f"by_{key}"] = {v: block([r for r in results if r[key] == v]) for v in sorted({r[key] for r in results})}
+        out[f"by_{key}"] = {
+            v: block([r for r in results if r[key] == v]) for v in sorted({r[key] for r in results})
+        }
     return out
 
 

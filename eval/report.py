@@ -42,13 +42,21 @@ def markdown(summary: dict, results: list[dict], questions: Path, chart: Path | 
         "",
         text_summary(summary).splitlines()[0],
         "",
-        f"Abstention (\"not in the documents\"): tp {a['tp']}, fp {a['fp']}, fn {a['fn']}, tn {a['tn']}; "
+        f'Abstention ("not in the documents"): tp {a["tp"]}, fp {a["fp"]}, fn {a["fn"]}, tn {a["tn"]}; '
         f"citation offsets round-trip for {_fmt(summary['offsets_round_trip'])} of answers.",
         "",
     ]
     if chart:
         lines += [f"![summary]({chart.name})", ""]
-    lines += ["## By kind", "", *_table(summary["by_kind"]), "", "## By language", "", *_table(summary["by_lang"])]
+    lines += [
+        "## By kind",
+        "",
+        *_table(summary["by_kind"]),
+        "",
+        "## By language",
+        "",
+        *_table(summary["by_lang"]),
+    ]
     wrong = [r for r in results if not r["correct"]]
     lines += ["", f"## Wrong answers ({len(wrong)})", ""]
     for r in wrong:

@@ -23,7 +23,9 @@ from rag.assistant import Assistant, RetrievalSettings
 from rag.e5model import cache_root
 
 
-def measure(seeds: Assistant, viqa: Assistant, seeds_q: list[dict], viqa_q: list[dict], answers: bool) -> dict:
+def measure(
+    seeds: Assistant, viqa: Assistant, seeds_q: list[dict], viqa_q: list[dict], answers: bool
+) -> dict:
     s = summarise([evaluate_one(seeds, q) for q in seeds_q]) if answers else None
     ranked = [ranked_sources(viqa.search(q["question"], k=30)) for q in viqa_q]
     row = {f"viqa_{k}": v for k, v in retrieval_metrics(ranked, [set(q["gold"]) for q in viqa_q]).items()}
@@ -31,11 +33,19 @@ def measure(seeds: Assistant, viqa: Assistant, seeds_q: list[dict], viqa_q: list
         row["viqa_answer_recall"] = round(
             sum(answer_matches(viqa.ask(q["question"]).text, q["answers"]) for q in viqa_q) / len(viqa_q), 3
         )
-        row |= {"seeds_accuracy": s["answer_accuracy"], "seeds_hit@1": s["hit@1"], "seeds_mrr@10": s["mrr@10"]}
+        row |= {
+            "seeds_accuracy": s["answer_accuracy"],
+            "seeds_hit@1": s["hit@1"],
+            "seeds_mrr@10": s["mrr@10"],
+        }
     else:
         seeds_ranked = [ranked_sources(seeds.search(q["question"], k=20)) for q in seeds_q if q["sources"]]
         golds = [set(q["sources"]) for q in seeds_q if q["sources"]]
-        row |= {f"seeds_{k}": v for k, v in retrieval_metrics(seeds_ranked, golds).items() if k in ("hit@1", "mrr@10")}
+        row |= {
+            f"seeds_{k}": v
+            for k, v in retrieval_metrics(seeds_ranked, golds).items()
+            if k in ("hit@1", "mrr@10")
+        }
     return row
 
 
@@ -51,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     shipped = RetrievalSettings()
 
     def open_pair(size: int, overlap: int) -> tuple[Assistant, Assistant]:
-        seeds = Assistant.build([ROOT / "seeds"], cache / f"seeds-{size}-{overlap}", chunk_size=size, chunk_overlap=overlap)
+        seeds = Assistant.build(
+            [ROOT / "seeds"], cache / f"seeds-{size}-{overlap}", chunk_size=size, chunk_overlap=overlap
+        )
         viqa = Assistant.build([args.data / "corpus.jsonl"], cache / f"viqa-{size}-{overlap}",
                                chunk_size=size, chunk_overlap=overlap, progress=True)  # fmt: skip
         return seeds, viqa

@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     assistant = Assistant.build([args.data / "corpus.jsonl"], index_dir=args.index_dir, progress=True)
     build_s = time.perf_counter() - t0
-    questions = [json.loads(line) for line in (args.data / "dev.jsonl").read_text().splitlines() if line.strip()]
+    questions = [
+        json.loads(line) for line in (args.data / "dev.jsonl").read_text().splitlines() if line.strip()
+    ]
     golds = [set(q["gold"]) for q in questions]
     shipped = assistant.retrieval
     # Baselines are plain retrievers: no answer-type re-ranking.
@@ -88,12 +90,17 @@ def main(argv: list[str] | None = None) -> int:
     rows["cosine top-k (LangChain-style)"] = retrieval_metrics([ranked_sources(t) for t in top], golds)
     rows["cosine top-k (LangChain-style)"]["answer_in_top1"] = _answer_in_top1(top, questions)
     recall = sum(
-        answer_matches(assistant.ask(q["question"]).text, q["answers"]) for q in tqdm(questions, desc="answers")
+        answer_matches(assistant.ask(q["question"]).text, q["answers"])
+        for q in tqdm(questions, desc="answers")
     )
     rows["assistant (hybrid)"]["answer_recall"] = round(recall / len(questions), 3)
     best_base = max(v["mrr@10"] for k, v in rows.items() if k != "assistant (hybrid)")
-    summary = {"questions": len(questions), "index_build_s": round(build_s, 1), "rows": rows,
-               "mrr_ratio_to_best_baseline": round(rows["assistant (hybrid)"]["mrr@10"] / best_base, 3)}
+    summary = {
+        "questions": len(questions),
+        "index_build_s": round(build_s, 1),
+        "rows": rows,
+        "mrr_ratio_to_best_baseline": round(rows["assistant (hybrid)"]["mrr@10"] / best_base, 3),
+    }
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return 0

@@ -18,8 +18,8 @@ from rag.embedding import DEFAULT_MODEL, Embedder, shared
 from rag.errors import EmptyCorpusError, EmptyQuestionError, IndexMismatchError, QuestionTooLongError
 from rag.fusion import fuse
 from rag.lexical import LexicalIndex, top_k
-from rag.rerank import rerank
 from rag.records import Answer, Document, Passage
+from rag.rerank import rerank
 
 log = logging.getLogger("rag")
 MAX_QUESTION_CHARS = 2000
@@ -45,6 +45,10 @@ class UpdateReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     embedded_passages: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
 
 
 class _Indexes:
@@ -123,7 +127,8 @@ class Assistant:
                 snap = _empty_snapshot(embedder, chunking)
             snap, report = _apply(snap, result.documents, [], embedder, chunking, progress)
             report.skipped = result.skipped
-            store.save(index_dir, snap)
+            if not exists or report.changed:  # an unchanged corpus leaves the index as it is
+                store.save(index_dir, snap)
         _log_report(report)
         assistant = cls(index_dir, snap, embedder)
         assistant.last_report = report
@@ -162,8 +167,9 @@ class Assistant:
             snap = store.load(self.index_dir)
             chunking = ChunkSettings(**snap.manifest["chunking"])
             snap, report = _apply(snap, docs, remove, self.embedder, chunking, progress)
-            store.save(self.index_dir, snap)
-            self._indexes = _Indexes(snap)  # one reference swap: readers see old or new
+            if report.changed:
+                store.save(self.index_dir, snap)
+                self._indexes = _Indexes(snap)  # one reference swap: readers see old or new
         _log_report(report)
         return report
 
@@ -213,9 +219,13 @@ class Assistant:
                 d = list(zip(pool, map(float, cos)))
                 lex = [(r, float(lex_scores[r])) for r in pool]
             fused = fuse(s.method, [d, lex], [s.dense_weight, 1 - s.dense_weight])
-            ranked = [replace(idx.snap.passages[row], score=score) for row, score in fused[: max(k, s.rerank_depth)]]
+            ranked = [
+                replace(idx.snap.passages[row], score=score) for row, score in fused[: max(k, s.rerank_depth)]
+            ]
             if s.rerank_depth:
-                head = rerank(question, ranked[: s.rerank_depth], idx.lexical.idf, s.coverage_weight, s.typed_weight)
+                head = rerank(
+                    question, ranked[: s.rerank_depth], idx.lexical.idf, s.coverage_weight, s.typed_weight
+                )
                 ranked = head + ranked[s.rerank_depth :]
             out.append(ranked[:k])
         return out
@@ -235,7 +245,9 @@ class Assistant:
         standalone = followup.rewrite(question, history or [])
         idx = self._indexes
         passages = self.search(standalone, k=answering.CANDIDATES)
-        top_cosine = float(idx.snap.vectors[passages[0].id] @ self._query_vector(standalone)) if passages else 0.0
+        top_cosine = (
+            float(idx.snap.vectors[passages[0].id] @ self._query_vector(standalone)) if passages else 0.0
+        )
         result = answering.compose(
             standalone, passages, idx.snap.documents, idx.lexical.idf, self.embedder, top_cosine=top_cosine
         )

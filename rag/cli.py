@@ -46,13 +46,19 @@ def _index(args) -> int:
     options = {}
     if args.model is None and not args.rebuild:
         # An existing index keeps its own model and chunking unless told otherwise.
-        from rag import store
         from pathlib import Path
+
+        from rag import store
 
         if (Path(args.index_dir) / "CURRENT").exists():
             manifest = store.read_manifest(Path(args.index_dir))
-            options = {"model": manifest["model_id"], **{
-                "chunk_size": manifest["chunking"]["size"], "chunk_overlap": manifest["chunking"]["overlap"]}}
+            options = {
+                "model": manifest["model_id"],
+                **{
+                    "chunk_size": manifest["chunking"]["size"],
+                    "chunk_overlap": manifest["chunking"]["overlap"],
+                },
+            }
     options.setdefault("model", args.model or DEFAULT_MODEL)
     if args.chunk_size is not None:
         options["chunk_size"] = args.chunk_size
@@ -60,7 +66,9 @@ def _index(args) -> int:
         options["chunk_overlap"] = args.chunk_overlap
     options.setdefault("chunk_size", ChunkSettings.size)
     options.setdefault("chunk_overlap", ChunkSettings.overlap)
-    assistant = Assistant.build(args.paths, index_dir=args.index_dir, rebuild=args.rebuild, progress=True, **options)
+    assistant = Assistant.build(
+        args.paths, index_dir=args.index_dir, rebuild=args.rebuild, progress=True, **options
+    )
     r = assistant.last_report
     for name, reason in r.skipped:
         print(f"skipped {name}: {reason}", file=sys.stderr)
@@ -101,7 +109,10 @@ def _remove(args) -> int:
 
     report = Assistant.load(args.index_dir).remove(args.sources)
     missing = sorted(set(args.sources) - set(report.removed))
-    print(f"removed {len(report.removed)} document(s)" + (f"; not indexed: {', '.join(missing)}" if missing else ""))
+    print(
+        f"removed {len(report.removed)} document(s)"
+        + (f"; not indexed: {', '.join(missing)}" if missing else "")
+    )
     return 0
 
 
@@ -121,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         hf_logging.disable_progress_bar()
     except ImportError:
         pass
-    handler = {"index": _index, "ask": _ask, "search": _search, "remove": _remove, "model": _model}[args.command]
+    handler = {"index": _index, "ask": _ask, "search": _search, "remove": _remove, "model": _model}[
+        args.command
+    ]
     try:
         return handler(args)
     except RagError as exc:

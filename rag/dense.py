@@ -60,6 +60,5 @@ class DenseIndex:
             return [[] for _ in range(len(queries))]
         scores, rows = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, self.size))
         return [
-            [(int(r), float(s)) for r, s in zip(row, score) if r >= 0]
-            for row, score in zip(rows, scores)
+            [(int(r), float(s)) for r, s in zip(row, score) if r >= 0] for row, score in zip(rows, scores)
         ]

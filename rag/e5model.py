@@ -208,8 +208,12 @@ def _write_directory(out: Path, config: dict, state: dict[str, np.ndarray], toke
             {
                 "tokenizer_class": "XLMRobertaTokenizerFast",
                 "model_max_length": 512,
-                "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>",
-                "sep_token": "</s>", "cls_token": "<s>", "pad_token": "<pad>",
+                "bos_token": "<s>",
+                "eos_token": "</s>",
+                "unk_token": "<unk>",
+                "sep_token": "</s>",
+                "cls_token": "<s>",
+                "pad_token": "<pad>",
                 "mask_token": "<mask>",
             },  # fmt: skip
             indent=2,
@@ -220,7 +224,12 @@ def _write_directory(out: Path, config: dict, state: dict[str, np.ndarray], toke
             [
                 {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
                 {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-                {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+                {
+                    "idx": 2,
+                    "name": "2",
+                    "path": "2_Normalize",
+                    "type": "sentence_transformers.models.Normalize",
+                },
             ],
             indent=2,
         )

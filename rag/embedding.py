@@ -118,4 +118,3 @@ def shared(model: str = DEFAULT_MODEL) -> Embedder:
         if model not in _shared:
             _shared[model] = Embedder(model)
         return _shared[model]
-

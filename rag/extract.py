@@ -69,7 +69,10 @@ def dates(sentence: str) -> list[Candidate]:
     >>> [c.text for c in dates("Ngày 14/9/2022 và năm 2023, tháng 5 năm 2021")]
     ['Ngày 14/9/2022', 'năm 2023', 'tháng 5 năm 2021']
     """
-    return [Candidate(m.group(), fold(m.group()).lower(), "", m.start(), m.end()) for m in _DATE.finditer(sentence)]
+    return [
+        Candidate(m.group(), fold(m.group()).lower(), "", m.start(), m.end())
+        for m in _DATE.finditer(sentence)
+    ]
 
 
 def numbers(sentence: str) -> list[Candidate]:
@@ -96,7 +99,9 @@ def numbers(sentence: str) -> list[Candidate]:
                 break
             unit.append(fold(word).lower())
             unit_end = w_end
-        out.append(Candidate(sentence[start:unit_end], normalize_number(tok), " ".join(unit), start, unit_end))
+        out.append(
+            Candidate(sentence[start:unit_end], normalize_number(tok), " ".join(unit), start, unit_end)
+        )
     return out
 
 

@@ -13,7 +13,10 @@ from rag.normalize import fold
 
 # "còn X thì sao?", "X thì sao?", "còn X?", "what about X?", "how about X?", "and X?"
 _PATTERNS = [
-    re.compile(r"^\s*(?:còn|vậy còn|thế còn)\s+(?P<x>.+?)\s*(?:thì sao|thì thế nào|thì như thế nào|thì sao nhỉ)?\s*\??\s*$", re.I),
+    re.compile(
+        r"^\s*(?:còn|vậy còn|thế còn)\s+(?P<x>.+?)\s*(?:thì sao|thì thế nào|thì như thế nào|thì sao nhỉ)?\s*\??\s*$",
+        re.I,
+    ),
     re.compile(r"^\s*(?P<x>.+?)\s+(?:thì sao|thì thế nào|thì như thế nào)\s*\??\s*$", re.I),
     re.compile(r"^\s*(?:what about|how about|and)\s+(?P<x>.+?)\s*\??\s*$", re.I),
 ]

@@ -7,7 +7,9 @@ import numpy as np
 METHODS = ("zscore", "rrf", "convex")
 
 
-def rrf(rankings: list[list[tuple[int, float]]], weights: list[float], k: int = 60) -> list[tuple[int, float]]:
+def rrf(
+    rankings: list[list[tuple[int, float]]], weights: list[float], k: int = 60
+) -> list[tuple[int, float]]:
     """Weighted reciprocal rank fusion: sum of w / (k + rank) over the lists.
 
     >>> rrf([[(7, 0.9), (3, 0.5)], [(3, 12.0)]], [1.0, 1.0], k=60)
@@ -69,7 +71,9 @@ def zscore(scores: list[dict[int, float]], weights: list[float]) -> list[tuple[i
     return [(rows[i], float(fused[i])) for i in order]
 
 
-def fuse(method: str, rankings: list[list[tuple[int, float]]], weights: list[float]) -> list[tuple[int, float]]:
+def fuse(
+    method: str, rankings: list[list[tuple[int, float]]], weights: list[float]
+) -> list[tuple[int, float]]:
     if method == "zscore":
         return zscore([dict(r) for r in rankings], weights)
     if method == "rrf":

@@ -45,9 +45,7 @@ class LexicalIndex:
         avg_len = float(doc_len.mean()) if n else 1.0
         df = np.bincount(counts.indices, minlength=counts.shape[1])
         coo = counts.tocoo()
-        data = bm25_weights(
-            coo.data, doc_len[coo.row], max(avg_len, 1.0), idf(df, n)[coo.col], k1, b
-        )
+        data = bm25_weights(coo.data, doc_len[coo.row], max(avg_len, 1.0), idf(df, n)[coo.col], k1, b)
         self.matrix = sparse.csc_matrix((data.astype(np.float32), (coo.row, coo.col)), shape=counts.shape)
         self.size = n
         self._idf = idf(df, n)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from rag.extract import people
-from rag.normalize import bigrams, fold, has_diacritics, terms
+from rag.normalize import fold, has_diacritics, terms
 
 KINDS = ("number", "person", "role", "date", "place", "list", "other")
 
@@ -32,8 +32,7 @@ _CUES = {
     "list": ["nhung", "cac", "which", "what are"],  # with "nào"/"gì" (see answer_kind)
 }  # fmt: skip
 _QUESTION_WORDS = {
-    "la", "gi", "nao", "the", "sao", "co", "khong", "what", "is", "are", "was", "were", "the",
-    "a", "an", "of", "in", "on", "did", "do", "does", "there", "to", "by", "for", "at", "and",
+    "la", "gi", "nao", "the", "sao", "co", "khong", "what", "is", "are", "was", "were", "a", "an", "of", "in", "on", "did", "do", "does", "there", "to", "by", "for", "at", "and",
 }  # fmt: skip
 _ENGLISH = {
     "the", "what", "who", "how", "many", "much", "is", "are", "was", "of", "in", "which",
@@ -69,7 +68,7 @@ def _has(folded: str, phrase: str) -> bool:
 
 
 def language(text: str) -> str:
-    """"vi", "vi-noaccent" (Vietnamese typed without diacritics) or "en".
+    """ "vi", "vi-noaccent" (Vietnamese typed without diacritics) or "en".
 
     >>> language("Quận 1 có bao nhiêu đảng viên?"), language("quan 1 co bao nhieu phuong")
     ('vi', 'vi-noaccent')
@@ -132,7 +131,27 @@ def analyse(text: str) -> Question:
 
 
 _COUNT_CUE = re.compile(r"(?<!\w)(?:bao nhieu|may|how many|how much|number of)\s+([^?.,;!]*)")
-_UNIT_END = {"la", "co", "moi", "trong", "tai", "o", "cua", "duoc", "da", "are", "is", "were", "was", "in", "of", "did", "do", "does", "tham"}
+_UNIT_END = {
+    "la",
+    "co",
+    "moi",
+    "trong",
+    "tai",
+    "o",
+    "cua",
+    "duoc",
+    "da",
+    "are",
+    "is",
+    "were",
+    "was",
+    "in",
+    "of",
+    "did",
+    "do",
+    "does",
+    "tham",
+}
 
 
 def asked_unit(text: str) -> tuple[str, ...]:

@@ -40,7 +40,9 @@ def rerank(
         if ev.candidate is not None:
             typed.add(key)
     scored = [
-        replace(p, score=p.score + coverage_weight * best_cov.get(id(p), 0.0) + typed_weight * (id(p) in typed))
+        replace(
+            p, score=p.score + coverage_weight * best_cov.get(id(p), 0.0) + typed_weight * (id(p) in typed)
+        )
         for p in passages
     ]
     return sorted(scored, key=lambda p: -p.score)

@@ -77,7 +77,9 @@ def write_generation(folder: Path, snap: Snapshot) -> None:
         np.save(f, np.ascontiguousarray(snap.vectors, dtype=np.float32))
         f.flush()
         os.fsync(f.fileno())
-    manifest = dict(snap.manifest, format_version=FORMAT_VERSION, files={n: _sha256(folder / n) for n in FILES})
+    manifest = dict(
+        snap.manifest, format_version=FORMAT_VERSION, files={n: _sha256(folder / n) for n in FILES}
+    )
     _fsync_write(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode())
 
 
@@ -151,7 +153,9 @@ def load(index_dir: Path) -> Snapshot:
         # (possibly compressed) copy, and fusion reads only the few rows it scores.
         vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndexDamagedError(f"index in {folder} is inconsistent ({exc}); {rebuild_hint(index_dir)}") from exc
+        raise IndexDamagedError(
+            f"index in {folder} is inconsistent ({exc}); {rebuild_hint(index_dir)}"
+        ) from exc
     if vectors.shape[0] != len(passages):
         raise IndexDamagedError(
             f"{folder} holds {vectors.shape[0]} vectors for {len(passages)} passages; {rebuild_hint(index_dir)}"

@@ -34,10 +34,20 @@ def test_abstention_confusion_matrix():
 def test_script_end_to_end(seeds_index, tmp_path, capsys):
     questions = tmp_path / "three.jsonl"
     rows = [
-        {"question": "Dân số quận 1 là bao nhiêu?", "answers": ["141.556"], "sources": ["000_79b324b50acacb59.txt"],
-         "kind": "number", "lang": "vi"},
-        {"question": "Còn quận Tân Bình thì sao?", "answers": ["12.554"], "sources": ["004_d46d0592f17e5d70.txt"],
-         "kind": "followup", "history": ["Quận 1 có bao nhiêu đảng viên?"]},
+        {
+            "question": "Dân số quận 1 là bao nhiêu?",
+            "answers": ["141.556"],
+            "sources": ["000_79b324b50acacb59.txt"],
+            "kind": "number",
+            "lang": "vi",
+        },
+        {
+            "question": "Còn quận Tân Bình thì sao?",
+            "answers": ["12.554"],
+            "sources": ["004_d46d0592f17e5d70.txt"],
+            "kind": "followup",
+            "history": ["Quận 1 có bao nhiêu đảng viên?"],
+        },
         {"question": "Quận 3 có bao nhiêu đảng viên?", "answers": [], "sources": [], "kind": "unanswerable"},
     ]
     questions.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))

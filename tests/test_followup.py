@@ -13,7 +13,10 @@ def test_follow_up_takes_the_place_of_the_previous_subject():
         "Ai là Bí thư Quận ủy quận Tân Bình?"
     )
     # A bare name keeps the previous head noun.
-    assert rewrite("còn Tân Bình?", ["Quận 1 có bao nhiêu đảng viên?"]) == "Quận Tân Bình có bao nhiêu đảng viên?"
+    assert (
+        rewrite("còn Tân Bình?", ["Quận 1 có bao nhiêu đảng viên?"])
+        == "Quận Tân Bình có bao nhiêu đảng viên?"
+    )
 
 
 def test_standalone_questions_are_left_alone():

@@ -113,7 +113,8 @@ def test_cli_index_reports_skips_and_empty_corpus(tmp_path):
     (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\xfa")
     proc = subprocess.run(
         [sys.executable, "-m", "rag.cli", "index", str(tmp_path), "--index-dir", str(tmp_path / "idx")],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "bad.txt" in proc.stderr
@@ -126,7 +127,10 @@ def test_questions_are_answered_while_a_document_is_indexing(index_copy, tmp_pat
     a = Assistant.load(index_copy)
     big = tmp_path / "big.txt"
     big.write_text(
-        "\n\n".join(f"Đoạn {i}: phường {i} tổ chức sinh hoạt chi bộ và học tập nghị quyết của Đảng." * 6 for i in range(60)),
+        "\n\n".join(
+            f"Đoạn {i}: phường {i} tổ chức sinh hoạt chi bộ và học tập nghị quyết của Đảng." * 6
+            for i in range(60)
+        ),
         encoding="utf-8",
     )
     done = threading.Event()
@@ -156,3 +160,9 @@ def test_model_is_configurable_and_recorded(tmp_path):
     assert a.manifest["model_id"] == path
     assert Assistant.load(tmp_path / "idx").embedder.model_id == path
     assert "4.321" in a.ask("Quận 3 có bao nhiêu đảng viên?").text
+
+
+def test_unchanged_corpus_does_not_rewrite_the_index(index_copy):
+    before = (index_copy / "CURRENT").read_text()
+    Assistant.build([SEEDS], index_dir=index_copy)
+    assert (index_copy / "CURRENT").read_text() == before

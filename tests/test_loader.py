@@ -18,8 +18,15 @@ def test_seed_boilerplate_is_left_out_without_moving_offsets():
         raw = nfc((SEEDS / doc.source).read_text(encoding="utf-8"))
         assert doc.text == raw  # nothing deleted: offsets are offsets into the file
         kept = [doc.text[a:b] for a, b in doc.spans]
-        for furniture in ("Rate this post", "Leave a Reply", "Phản hồi", "Các tin khác", "Thư viện ảnh",
-                          "Liên kết website", "Mới nhất"):
+        for furniture in (
+            "Rate this post",
+            "Leave a Reply",
+            "Phản hồi",
+            "Các tin khác",
+            "Thư viện ảnh",
+            "Liên kết website",
+            "Mới nhất",
+        ):
             assert furniture not in kept
         for a, b in zip(kept, kept[1:]):
             assert a != b  # a caption printed twice is kept once
@@ -27,7 +34,10 @@ def test_seed_boilerplate_is_left_out_without_moving_offsets():
 
 def test_caption_doubled_within_a_line_is_kept_once():
     text = "Đồng chí A phát biểu tại buổi làm việc. Đồng chí A phát biểu tại buổi làm việc.\nNội dung."
-    assert [text[a:b] for a, b in content_spans(text)] == ["Đồng chí A phát biểu tại buổi làm việc.", "Nội dung."]
+    assert [text[a:b] for a, b in content_spans(text)] == [
+        "Đồng chí A phát biểu tại buổi làm việc.",
+        "Nội dung.",
+    ]
 
 
 def test_chunks_round_trip_and_hold_no_furniture():

@@ -10,7 +10,11 @@ SET = ROOT / "eval" / "questions" / "seeds.jsonl"
 def test_question_set_covers_what_it_claims():
     rows = [json.loads(line) for line in SET.read_text().splitlines() if line.strip()]
     assert len(rows) >= 40
-    dev = [json.loads(line) for line in (ROOT / "eval/questions/seeds_dev.jsonl").read_text().splitlines() if line]
+    dev = [
+        json.loads(line)
+        for line in (ROOT / "eval/questions/seeds_dev.jsonl").read_text().splitlines()
+        if line
+    ]
     assert {r["question"] for r in dev} <= {r["question"] for r in rows}
     kinds = {r["kind"] for r in rows}
     assert {"number", "person", "role", "date", "list", "unanswerable", "followup"} <= kinds

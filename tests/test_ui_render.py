@@ -12,7 +12,9 @@ def _citation():
     end = len(source)
     quote = "với 8.033 đảng viên."
     qs = source.index(quote)
-    return source, Citation(1, "a.txt", source[start:end], quote, start, end, 0.5, ("b.txt",), qs, qs + len(quote))
+    return source, Citation(
+        1, "a.txt", source[start:end], quote, start, end, 0.5, ("b.txt",), qs, qs + len(quote)
+    )
 
 
 def test_highlight_is_exactly_the_quote():
