@@ -173,13 +173,7 @@ def chat_message(answer: Answer, seconds: float, lang: str) -> str:
 
 
 def documents_table(assistant: Assistant) -> list[list]:
-    counts: dict[str, int] = {}
-    for p in assistant._indexes.snap.passages:
-        counts[p.source] = counts.get(p.source, 0) + 1
-    return [
-        [d.source, len(d.text), counts.get(d.source, 0)]
-        for d in sorted(assistant.documents(), key=lambda d: d.source)
-    ]
+    return [list(row) for row in assistant.inventory()]
 
 
 # ------------------------------------------------------------------------- the app

@@ -20,6 +20,7 @@ CANDIDATES = 8  # passages read for evidence
 MAX_TEXT = 400
 DENSE_SENTENCES = 10  # sentences embedded for an English question (cross-lingual evidence)
 DENSE_CHARS = 300  # of each such sentence
+UNIT_SENTENCES = 4  # sentences whose figures an English "how many" compares by unit
 CONTEXT_CHARS = 300  # text before a sentence that still counts as its context
 # Evidence sentence score: its own coverage of the question, with the sentence before it,
 # its passage's coverage, and the passage's fused score (compared on both dev sets).
@@ -224,6 +225,25 @@ def _dense_rescore(q: Question, evidence: list[Evidence], embedder) -> None:
             ev.candidate_score *= 0.5
 
 
+def _unit_across_languages(q: Question, typed: list[Evidence], embedder) -> Evidence:
+    """For "how many party members", the figure whose unit means the same ("đảng viên").
+
+    The English words never occur in the text, so the units of the figures in the best
+    few sentences are compared with the asked one by embedding; the sentence's own
+    score still counts. Returns the evidence chosen, its candidate set to that figure.
+    """
+    pool = sorted(typed, key=lambda e: -e.candidate_score)[:UNIT_SENTENCES]
+    options = [(ev, c) for ev in pool for c in _candidates(q, ev.text) if c.unit and c.unit != "%"]
+    if not options or not q.unit:
+        return pool[0]
+    units = [ev.text[c.start : c.end].split(" ", 1)[-1] for ev, c in options]
+    sims = embedder.embed_passages(units) @ embedder.embed_query(" ".join(q.unit))
+    best = max(range(len(options)), key=lambda i: float(sims[i]) + 0.5 * options[i][0].candidate_score)
+    ev, figure = options[best]
+    ev.candidate = figure
+    return ev
+
+
 def _jaccard(a: list[str], b: list[str]) -> float:
     sa, sb = set(bigrams(a)), set(bigrams(b))
     return len(sa & sb) / max(len(sa | sb), 1)
@@ -352,6 +372,8 @@ def compose(
         best = max(typed, key=lambda e: e.candidate_score)
     else:
         best = max(evidence, key=lambda e: e.score, default=None)
+    if q.lang == "en" and q.kind == "number" and typed and embedder is not None:
+        best = _unit_across_languages(q, typed, embedder)
     if q.lang == "en":
         threshold = MIN_DENSE_SENTENCE
     else:
@@ -382,9 +404,15 @@ def compose(
 def _short(ev: Evidence, q: Question) -> str:
     """The candidate as shown: a figure's unit cut to the asked one ("6.949 đảng viên")."""
     c = ev.candidate
-    if q.kind == "number" and c.unit not in ("", "%") and unit_match(q.unit, c.unit) == 1.0:
-        text = c.text
-        for _ in range(len(c.unit.split()) - len(q.unit)):
-            text = text.rsplit(" ", 1)[0]
-        return text
-    return c.text
+    if q.kind != "number" or c.unit in ("", "%"):
+        return c.text
+    if unit_match(q.unit, c.unit) == 1.0:
+        keep = len(q.unit)
+    elif q.lang == "en":  # the asked unit is English: keep a two-syllable word
+        keep = 2
+    else:
+        return c.text
+    text = c.text
+    for _ in range(len(c.unit.split()) - keep):
+        text = text.rsplit(" ", 1)[0]
+    return text

@@ -184,6 +184,14 @@ class Assistant:
     def passage_count(self) -> int:
         return len(self._indexes.snap.passages)
 
+    def inventory(self) -> list[tuple[str, int, int]]:
+        """(source, characters, passages) of every indexed document, by source name."""
+        counts: dict[str, int] = {}
+        for p in self._indexes.snap.passages:
+            counts[p.source] = counts.get(p.source, 0) + 1
+        docs = self._indexes.snap.documents
+        return [(name, len(docs[name].text), counts.get(name, 0)) for name in sorted(docs)]
+
     def source_text(self, source: str) -> str:
         """The full text a citation's offsets point into."""
         return self._indexes.snap.documents[source].text

@@ -163,3 +163,9 @@ def test_ask_cite_open_follow_up_abstain_upload(page, shots, tmp_path):
     after = ask(page, "Quận 3 có bao nhiêu đảng viên?", "4.321")
     assert "[1]" in after
     page.screenshot(path=shots / "07_after_upload.png", full_page=True)
+
+    page.locator("#lang").get_by_text("English").click()
+    page.wait_for_function("() => document.querySelector('#send').innerText.trim() === 'Send'")
+    english = ask(page, "How many party members are there in District 1?", "8.033")
+    assert "[1]" in english
+    page.screenshot(path=shots / "08_english.png", full_page=True)
