@@ -15,7 +15,13 @@ from rag import followup, loader, store
 from rag.chunking import ChunkSettings, chunk_document
 from rag.dense import DenseIndex
 from rag.embedding import DEFAULT_MODEL, Embedder, shared
-from rag.errors import EmptyCorpusError, EmptyQuestionError, IndexMismatchError, QuestionTooLongError
+from rag.errors import (
+    EmptyCorpusError,
+    EmptyQuestionError,
+    IndexMismatchError,
+    QuestionTooLongError,
+    RagError,
+)
 from rag.fusion import fuse
 from rag.lexical import LexicalIndex, top_k
 from rag.records import Answer, Document, Passage
@@ -91,6 +97,7 @@ class Assistant:
         self.retrieval = retrieval or RetrievalSettings()
         self._indexes = _Indexes(snap)
         self._query_cache: dict[str, np.ndarray] = {}
+        self.last_report: UpdateReport | None = None  # what the last build or update did
         self._cache_lock = threading.Lock()
 
     # ----------------------------------------------------------------- building
@@ -119,13 +126,15 @@ class Assistant:
             raise EmptyCorpusError(_empty_message(paths, result.skipped))
         embedder = shared(model)
         with store.write_lock(index_dir):
-            snap = None
+            docs = result.documents
             if exists:
                 snap = store.load(index_dir)
                 _check_compatible(snap.manifest, embedder, chunking, index_dir)
-            if snap is None:
+            else:
                 snap = _empty_snapshot(embedder, chunking)
-            snap, report = _apply(snap, result.documents, [], embedder, chunking, progress)
+                if rebuild:  # re-embed what the old index held too (uploads included)
+                    docs = _previous_documents(index_dir, {d.source for d in docs}) + docs
+            snap, report = _apply(snap, docs, [], embedder, chunking, progress)
             report.skipped = result.skipped
             if not exists or report.changed:  # an unchanged corpus leaves the index as it is
                 store.save(index_dir, snap)
@@ -325,6 +334,16 @@ def _apply(
     vectors = np.concatenate([snap.vectors[keep], new_vectors]) if len(keep) else new_vectors
     manifest = dict(snap.manifest, sources={s: d.fingerprint for s, d in documents.items()})
     return store.Snapshot(manifest, documents, passages, vectors), report
+
+
+def _previous_documents(index_dir: Path, replaced: set[str]) -> list[Document]:
+    """Documents of the index being rebuilt that the new paths do not replace."""
+    try:
+        old = store.load(index_dir)
+    except (RagError, OSError) as exc:  # nothing to carry over from a damaged index
+        log.warning("rebuilding %s from the given paths only: %s", index_dir, exc)
+        return []
+    return [d for d in old.documents.values() if d.source not in replaced]
 
 
 def _empty_message(paths, skipped) -> str:

@@ -166,3 +166,13 @@ def test_unchanged_corpus_does_not_rewrite_the_index(index_copy):
     before = (index_copy / "CURRENT").read_text()
     Assistant.build([SEEDS], index_dir=index_copy)
     assert (index_copy / "CURRENT").read_text() == before
+
+
+def test_rebuild_keeps_every_document_and_changes_chunking(index_copy, tmp_path):
+    extra = tmp_path / "uploaded.txt"
+    extra.write_text("Đảng bộ quận 3 hiện có 4.321 đảng viên.", encoding="utf-8")
+    Assistant.load(index_copy).add([extra])
+    rebuilt = Assistant.build([SEEDS], index_dir=index_copy, chunk_size=400, chunk_overlap=50, rebuild=True)
+    assert rebuilt.manifest["chunking"] == {"size": 400, "overlap": 50}
+    assert "uploaded.txt" in {d.source for d in rebuilt.documents()}
+    assert "4.321" in Assistant.load(index_copy).ask("Quận 3 có bao nhiêu đảng viên?").text
