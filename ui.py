@@ -345,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, default=ROOT / "index")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for noisy in ("httpx", "faiss.loader"):  # their INFO lines are not for the user
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     t0 = time.perf_counter()
     try:
         assistant = open_assistant(args.index_dir)
