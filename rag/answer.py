@@ -76,7 +76,8 @@ def split_sentences(passage: Passage) -> list[tuple[int, int]]:
     spans = []
     # A "." inside a number or an abbreviation is followed by no space, so only a
     # terminal mark followed by whitespace ends a sentence.
-    for m in re.finditer(r"\S(?:.*?)(?:[.!?…]+(?=\s)|(?=\n)|$)", passage.text, flags=re.S):
+    # An initial ("Lyndon B. Johnson") is not a sentence end: a lone capital before ".".
+    for m in re.finditer(r"\S(?:.*?)(?:(?<!\b[A-ZĐ])[.!?…]+(?=\s)|(?=\n)|$)", passage.text, flags=re.S):
         a, b = m.start(), m.end()
         if passage.text[a:b].strip():
             spans.append((passage.start + a, passage.start + b))
@@ -163,11 +164,11 @@ def gather(q: Question, passages: list[Passage], idf) -> list[Evidence]:
     for rank, passage in enumerate(passages):
         passage_words = [fold(w) for w in terms(passage.text)]
         passage_cov = coverage(weights, passage_words)
-        previous: list[str] = []
-        for start, end in split_sentences(passage):
-            text = passage.text[start - passage.start : end - passage.start]
-            words = [fold(w) for w in terms(text)]
-            context, previous = previous + words, words
+        spans = split_sentences(passage)
+        texts = [passage.text[a - passage.start : b - passage.start] for a, b in spans]
+        folded = [[fold(w) for w in terms(t)] for t in texts]
+        for i, ((start, end), text, words) in enumerate(zip(spans, texts, folded)):
+            context = (folded[i - 1] if i else []) + words
             if (passage.source, start, end) in seen or len(words) < MIN_SENTENCE_WORDS:
                 continue  # the same sentence in two overlapping chunks, or a list number "4."
             seen.add((passage.source, start, end))

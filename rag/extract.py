@@ -112,11 +112,32 @@ def _runs(sentence: str) -> list[list[tuple[str, int, int]]]:
         word, start, _ = tok
         if not word[0].isupper():
             continue
-        if runs and sentence[runs[-1][-1][2] : start] in (" ", "-"):
+        previous = runs[-1][-1] if runs else None
+        gap = sentence[previous[2] : start] if previous else ""
+        # "Lyndon B. Johnson": a single capital with a period is an initial inside a name.
+        if previous and (gap in (" ", "-") or (gap == ". " and len(previous[0]) == 1)):
             runs[-1].append(tok)
         else:
             runs.append([tok])
     return runs
+
+
+# Nationalities written before a name: "Tổng thống Pháp Emmanuel Macron", "người Hà Lan X".
+_COUNTRIES = [c.split() for c in (
+    "Pháp", "Mỹ", "Đức", "Nga", "Úc", "Ý", "Nhật", "Hàn", "Hà Lan", "Bỉ", "Thụy Điển", "Tây Ban Nha",
+    "Bồ Đào Nha", "Trung Quốc", "Hàn Quốc", "Nhật Bản", "Hoa Kỳ", "Anh Quốc", "Ấn Độ", "Philippines",
+    "Indonesia", "Thái Lan", "Lào", "Campuchia", "Singapore", "Canada", "Brazil", "Mexico", "Israel",
+    "Australia", "Colombia", "Argentina", "Hungary", "Pakistan", "Iran", "Iraq", "Ukraine", "Cuba",
+)]  # fmt: skip
+
+
+def _country_prefix(run: list[tuple[str, int, int]]) -> int:
+    """How many leading words of a run name a country (0 when none)."""
+    words = [w for w, _, _ in run]
+    for country in _COUNTRIES:
+        if words[: len(country)] == country and len(words) > len(country):
+            return len(country)
+    return 0
 
 
 def people(sentence: str) -> list[Candidate]:
@@ -128,8 +149,11 @@ def people(sentence: str) -> list[Candidate]:
     out = []
     for run in _runs(sentence):
         # Leading title words ("Đồng chí", "Bí thư", "Quận ủy") are not the name.
-        while run and run[0][0].lower() in _TITLE_WORDS and run[0][0].lower() not in FAMILY_NAMES:
-            run = run[1:]
+        while run and (
+            (run[0][0].lower() in _TITLE_WORDS and run[0][0].lower() not in FAMILY_NAMES)
+            or _country_prefix(run)
+        ):
+            run = run[_country_prefix(run) or 1 :]
         if len(run) < 2 or len(run) > 5:
             continue
         if any(w.lower() in (_TITLE_WORDS | _NOT_PERSON) - FAMILY_NAMES for w, _, _ in run):
@@ -166,7 +190,7 @@ def _role(sentence: str, start: int, end: int) -> str:
     before = re.split(r"[,;:.()“”\"–-]", sentence[:start])[-1].strip()
     after = re.match(r"\s*,\s*([^,;.()]{3,80})", sentence[end:])
     # "A, chức vụ X và đồng chí B": B's title is not what comes before "và".
-    before = _HONORIFIC.sub("", re.split(r"\s+(?:và|and)\s+", before)[-1])
+    before = _HONORIFIC.sub("", re.split(r"(?:^|\s+)(?:và|and)\s+", before)[-1])
     last = before.split()[-1] if before.split() else ""
     if last and not (last[0].isupper() or last[0].isdigit() or last.lower() in _ROLE_END):
         before = ""

@@ -23,7 +23,7 @@ _CUES = {
         "thoi diem nao", "when", "what year", "which year", "what date",
     ],
     "number": [
-        "bao nhieu", "may", "ty le", "ti le", "phan tram", "so luong", "how many", "how much",
+        "bao nhieu", "ty le", "ti le", "phan tram", "so luong", "how many", "how much",
         "what percentage", "what percent", "what proportion", "what share", "how large",
         "what is the number", "number of", "rate",
     ],
@@ -82,6 +82,17 @@ def language(text: str) -> str:
     return "en" if english >= 2 or (english and len(words) <= 3) else "vi-noaccent"
 
 
+def _asks_how_many(text: str) -> bool:
+    """ "mấy" (how many), which folds to "may" like "máy" (machine): read it accented,
+    unless the question has no diacritics at all.
+
+    >>> _asks_how_many("Quận 1 có mấy phường?"), _asks_how_many("Ai phát minh ra chuột máy tính")
+    (True, False)
+    """
+    words = text.lower() if has_diacritics(text) else fold(text).lower()
+    return _has(words, "mấy" if has_diacritics(text) else "may")
+
+
 def answer_kind(text: str) -> str:
     """The answer type a question asks for.
 
@@ -91,6 +102,8 @@ def answer_kind(text: str) -> str:
     folded = fold(text).lower()
     for kind in ("role", "date", "number", "person", "place"):
         if any(_has(folded, cue) for cue in _CUES[kind]):
+            return kind
+        if kind == "number" and _asks_how_many(text):
             return kind
     nouns = "|".join(re.escape(n) for n in _PERSON_NOUNS)
     if re.search(rf"(?<!\w)(?:{nouns})(?:\s+\w+)?\s+nao(?!\w)", folded):
@@ -130,7 +143,7 @@ def analyse(text: str) -> Question:
     )
 
 
-_COUNT_CUE = re.compile(r"(?<!\w)(?:bao nhieu|may|how many|how much|number of)\s+([^?.,;!]*)")
+_COUNT_CUE = re.compile(r"(?<!\w)(?:bao nhieu|how many|how much|number of)\s+([^?.,;!]*)")
 _UNIT_END = {
     "la",
     "co",
