@@ -23,7 +23,7 @@ from rag.errors import (
     RagError,
 )
 from rag.fusion import fuse
-from rag.lexical import LexicalIndex, top_k
+from rag.lexical import LexicalIndex, hits
 from rag.records import Answer, Document, Passage
 from rag.rerank import rerank
 
@@ -227,7 +227,7 @@ class Assistant:
         out = []
         for question, vector, d in zip(questions, vectors, dense):
             lex_scores = idx.lexical.scores(question)
-            lex = [(int(r), float(lex_scores[r])) for r in top_k(lex_scores, s.depth) if lex_scores[r] > 0]
+            lex = hits(lex_scores, s.depth)
             if s.method == "zscore":
                 # Score the whole pool with both retrievers: a passage one of them missed
                 # gets its real score from the other, not an imputed zero.

@@ -65,12 +65,16 @@ class LexicalIndex:
 
     def search_batch(self, queries: list[str], k: int) -> list[list[tuple[int, float]]]:
         """Top-k (row, score) per query, best first; rows with no matching term are left out."""
-        out = []
-        for query in queries:
-            s = self.scores(query)
-            top = top_k(s, k)
-            out.append([(int(i), float(s[i])) for i in top if s[i] > 0])
-        return out
+        return [hits(self.scores(query), k) for query in queries]
+
+
+def hits(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The k best (row, score) of a score vector, best first, leaving out rows that scored 0.
+
+    >>> hits(np.array([0.0, 2.0, 1.0]), 5)
+    [(1, 2.0), (2, 1.0)]
+    """
+    return [(int(i), float(scores[i])) for i in top_k(scores, k) if scores[i] > 0]
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from rag.extract import people
 from rag.normalize import fold, has_diacritics, terms
 
-KINDS = ("number", "person", "role", "date", "place", "list", "other")
-
 # Cue phrases, matched on the folded lower-cased question with word boundaries. They
 # decide the answer type and are left out of evidence coverage (an answer sentence
 # says "8.033 đảng viên", not "bao nhiêu đảng viên"), but stay in the lexical index.
