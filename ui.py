@@ -15,7 +15,16 @@ import logging
 import time
 from pathlib import Path
 
-from rag import MAX_QUESTION_CHARS, Answer, Assistant, Citation, Passage, RagError
+from rag import (
+    MAX_QUESTION_CHARS,
+    Answer,
+    Assistant,
+    Citation,
+    EmptyQuestionError,
+    Passage,
+    QuestionTooLongError,
+    RagError,
+)
 from rag.loader import SUPPORTED
 
 ROOT = Path(__file__).resolve().parent
@@ -51,6 +60,7 @@ TEXT = {
         "k": "Số đoạn hiển thị",
         "scores": "Hiện điểm",
         "empty": "Hãy nhập một câu hỏi về tài liệu, ví dụ: “Quận 1 có bao nhiêu đảng viên?”",
+        "too_long": "Câu hỏi dài {n:,} ký tự, giới hạn là {limit:,}. Hãy hỏi ngắn hơn, hoặc thêm văn bản dài như một tài liệu.",
         "not_found": "Không có trong tài liệu",
         "related": "Các đoạn liên quan nhất",
         "others": "Các đoạn khác",
@@ -78,6 +88,7 @@ TEXT = {
         "k": "Passages shown",
         "scores": "Show scores",
         "empty": "Type a question about the documents, e.g. “How many party members are there in District 1?”",
+        "too_long": "The question has {n:,} characters; the limit is {limit:,}. Ask a shorter question, or add long text as a document.",
         "not_found": "Not in the documents",
         "related": "Closest passages",
         "others": "Other passages",
@@ -187,30 +198,27 @@ def build_app(assistant: Assistant):
         lang = lang_of(lang_choice)
         chat = list(chat or [])
         asked = list(asked or [])
-        message = (message or "").strip()
-        if not message:
-            return "", chat, gr.update(), gr.update(), TEXT[lang]["empty"], asked, [], gr.update()
-        if len(message) > MAX_QUESTION_CHARS:
-            note = (
-                f"Câu hỏi dài {len(message):,} ký tự, giới hạn là {MAX_QUESTION_CHARS:,}. Hãy hỏi ngắn hơn, hoặc thêm văn bản dài như một tài liệu."
-                if lang == "vi"
-                else f"The question has {len(message):,} characters; the limit is {MAX_QUESTION_CHARS:,}. Ask a shorter question, or add long text as a document."
-            )
-            return "", chat, gr.update(), gr.update(), note, asked, [], gr.update()
+        message = message or ""
         t0 = time.perf_counter()
         try:
             answer = assistant.ask(message, history=asked)
+        except EmptyQuestionError:  # rag decides what is empty or too long; the UI words it
+            return "", chat, gr.update(), gr.update(), TEXT[lang]["empty"], asked, [], gr.update()
+        except QuestionTooLongError:
+            note = TEXT[lang]["too_long"].format(n=len(message), limit=MAX_QUESTION_CHARS)
+            return "", chat, gr.update(), gr.update(), note, asked, [], gr.update()
         except RagError as exc:
             return "", chat, gr.update(), gr.update(), str(exc), asked, [], gr.update()
         seconds = time.perf_counter() - t0
         shown = {(c.source, c.start) for c in answer.citations}
-        extra = [p for p in (answer.related or assistant.search(answer.rewritten or message, k=int(k)))
+        standalone = answer.rewritten or answer.question  # the question as stripped and read
+        extra = [p for p in (answer.related or assistant.search(standalone, k=int(k)))
                  if (p.source, p.start) not in shown][: int(k)]  # fmt: skip
         chat += [
-            {"role": "user", "content": message},
+            {"role": "user", "content": answer.question},
             {"role": "assistant", "content": chat_message(answer, seconds, lang)},
         ]
-        asked.append(answer.rewritten or message)
+        asked.append(standalone)
         keys = [cite_key(c) for c in answer.citations]
         return (
             "", chat, render_evidence(answer, extra, bool(show_score), lang),
