@@ -55,7 +55,7 @@ def evaluate_one(assistant: Assistant, q: dict) -> dict:
     answer = assistant.ask(q["question"], history=history)
     ms = (time.perf_counter() - t0) * 1000
     standalone = answer.rewritten or q["question"]
-    ranked = list(dict.fromkeys(p.source for p in assistant.search(standalone, k=20)))
+    ranked = metrics.ranked_sources(assistant.search(standalone, k=20))
     expected = set(q["sources"])
     answerable = bool(q["answers"])
     round_trip = all(

@@ -51,6 +51,24 @@ def hit_at(ranked: list[str], relevant: set[str], k: int) -> float:
     return float(any(item in relevant for item in ranked[:k]))
 
 
+def ranked_sources(passages) -> list[str]:
+    """Distinct sources in rank order (several chunks of one passage count once)."""
+    return list(dict.fromkeys(p.source for p in passages))
+
+
+def retrieval_metrics(rankings: list[list[str]], golds: list[set[str]]) -> dict[str, float]:
+    """Mean hit@1/5/10 and MRR@10 over ranked source lists.
+
+    >>> retrieval_metrics([["a", "b"], ["c", "d"]], [{"b"}, {"x"}])
+    {'hit@1': 0.0, 'hit@5': 0.5, 'hit@10': 0.5, 'mrr@10': 0.25}
+    """
+    n = max(len(rankings), 1)
+    pairs = list(zip(rankings, golds))
+    out = {f"hit@{k}": sum(hit_at(r, g, k) for r, g in pairs) / n for k in (1, 5, 10)}
+    out["mrr@10"] = sum(reciprocal_rank(r, g) for r, g in pairs) / n
+    return {k: round(v, 3) for k, v in out.items()}
+
+
 def abstention(should_abstain: list[bool], abstained: list[bool]) -> dict[str, float | int]:
     """Confusion counts and precision/recall of saying "not in the documents".
 

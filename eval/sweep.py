@@ -17,8 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from eval.__main__ import ROOT, evaluate_one, load_questions, summarise
-from eval.metrics import answer_matches
-from eval.viqa import DEFAULT_DATA, ranked_sources, retrieval_metrics
+from eval.metrics import answer_matches, ranked_sources, retrieval_metrics
+from eval.viqa import DEFAULT_DATA
 from rag.assistant import Assistant, RetrievalSettings
 from rag.e5model import cache_root
 

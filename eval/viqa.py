@@ -18,35 +18,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from eval.metrics import answer_matches
+from eval.metrics import answer_matches, ranked_sources, retrieval_metrics
 from rag.assistant import Assistant
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "viqa"
-
-
-def ranked_sources(passages) -> list[str]:
-    """Distinct sources in rank order (several chunks of one passage count once)."""
-    return list(dict.fromkeys(p.source for p in passages))
-
-
-def retrieval_metrics(rankings: list[list[str]], golds: list[set[str]]) -> dict[str, float]:
-    """hit@1/5/10 and MRR@10 over ranked source lists.
-
-    >>> retrieval_metrics([["a", "b"], ["c", "d"]], [{"b"}, {"x"}])
-    {'hit@1': 0.0, 'hit@5': 0.5, 'hit@10': 0.5, 'mrr@10': 0.25}
-    """
-    n = len(rankings)
-    out = {"hit@1": 0.0, "hit@5": 0.0, "hit@10": 0.0, "mrr@10": 0.0}
-    for ranking, gold in zip(rankings, golds):
-        rank = next((i for i, s in enumerate(ranking[:10]) if s in gold), None)
-        if rank is None:
-            continue
-        out["hit@1"] += rank < 1
-        out["hit@5"] += rank < 5
-        out["hit@10"] += 1
-        out["mrr@10"] += 1 / (rank + 1)
-    return {k: round(v / max(n, 1), 3) for k, v in out.items()}
 
 
 def _answer_in_top1(results, questions) -> float:
