@@ -24,6 +24,7 @@ from rag.errors import (
 )
 from rag.fusion import fuse
 from rag.lexical import LexicalIndex, hits
+from rag.passages import PassageTable
 from rag.records import Answer, Document, Passage
 from rag.rerank import rerank
 
@@ -62,7 +63,7 @@ class _Indexes:
 
     def __init__(self, snap: store.Snapshot):
         self.snap = snap
-        self.lexical = LexicalIndex([p.text for p in snap.passages])
+        self.lexical = LexicalIndex(snap.passages.texts())
         self.dense = DenseIndex(snap.vectors)
 
 
@@ -195,9 +196,7 @@ class Assistant:
 
     def inventory(self) -> list[tuple[str, int, int]]:
         """(source, characters, passages) of every indexed document, by source name."""
-        counts: dict[str, int] = {}
-        for p in self._indexes.snap.passages:
-            counts[p.source] = counts.get(p.source, 0) + 1
+        counts = self._indexes.snap.passages.counts()
         docs = self._indexes.snap.documents
         return [(name, len(docs[name].text), counts.get(name, 0)) for name in sorted(docs)]
 
@@ -279,7 +278,7 @@ def _empty_snapshot(embedder: Embedder, chunking: ChunkSettings) -> store.Snapsh
         "dim": embedder.dim,
         "chunking": chunking.as_dict(),
     }
-    return store.Snapshot(manifest, {}, [], np.zeros((0, embedder.dim), np.float32))
+    return store.Snapshot(manifest, {}, PassageTable.from_rows({}, []), np.zeros((0, embedder.dim), np.float32))
 
 
 def _check_compatible(manifest: dict, embedder: Embedder, chunking: ChunkSettings, index_dir: Path):
@@ -323,14 +322,13 @@ def _apply(
         documents[doc.source] = doc
         fresh.append(doc)
     replaced = {d.source for d in fresh} | set(report.removed)
-    keep = [i for i, p in enumerate(snap.passages) if p.source not in replaced]
+    keep = np.flatnonzero(~snap.passages.rows_of(replaced))
     new_passages = [p for doc in fresh for p in chunk_document(doc, chunking)]
     t0 = time.perf_counter()
     new_vectors = embedder.embed_passages([p.text for p in new_passages], progress=progress)
     report.embedded_passages = len(new_passages)
     log.debug("embedded %d passages in %.1fs", len(new_passages), time.perf_counter() - t0)
-    passages = [replace(snap.passages[i], id=n) for n, i in enumerate(keep)]
-    passages += [replace(p, id=len(passages) + n) for n, p in enumerate(new_passages)]
+    passages = snap.passages.updated(documents, keep, new_passages)
     vectors = np.concatenate([snap.vectors[keep], new_vectors]) if len(keep) else new_vectors
     manifest = dict(snap.manifest, sources={s: d.fingerprint for s, d in documents.items()})
     return store.Snapshot(manifest, documents, passages, vectors), report

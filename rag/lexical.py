@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 from scipy import sparse
 
@@ -26,46 +29,92 @@ def bm25_weights(
 
 
 class LexicalIndex:
-    """A BM25 matrix (documents x terms) so a query is one sparse column sum."""
+    """BM25 postings: per term, the rows holding it and their precomputed contributions.
 
-    def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75):
+    Built block by block from an iterable of texts (the whole corpus never sits in
+    memory as Python lists), and kept as three flat arrays: `indptr` per term, `rows`
+    (int32) and `weights` (float16: BM25 contributions need three significant digits,
+    and half the bytes matter at a million passages, eval/bench.py).
+    """
+
+    def __init__(self, texts: Iterable[str], k1: float = 1.2, b: float = 0.75, block: int = 20_000):
         self.k1, self.b = k1, b
         self.vocab: dict[str, int] = {}
-        rows, cols = [], []
-        for row, text in enumerate(texts):
-            for t in lexical_terms(text):
-                rows.append(row)
-                cols.append(self.vocab.setdefault(t, len(self.vocab)))
-        n = len(texts)
-        counts = sparse.csr_matrix(
-            (np.ones(len(rows), np.float32), (rows, cols)), shape=(n, max(len(self.vocab), 1))
-        )
-        counts.sum_duplicates()
-        doc_len = np.asarray(counts.sum(axis=1)).ravel()
-        avg_len = float(doc_len.mean()) if n else 1.0
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
-        coo = counts.tocoo()
-        data = bm25_weights(coo.data, doc_len[coo.row], max(avg_len, 1.0), idf(df, n)[coo.col], k1, b)
-        self.matrix = sparse.csc_matrix((data.astype(np.float32), (coo.row, coo.col)), shape=counts.shape)
-        self.size = n
+        blocks, lengths = [], []
+        for chunk in _blocks(texts, block):
+            cols, doc_len = array("i"), array("i")
+            for text in chunk:
+                found = lexical_terms(text)
+                doc_len.append(len(found))
+                cols.extend([self.vocab.setdefault(t, len(self.vocab)) for t in found])
+            rows = np.repeat(np.arange(len(chunk), dtype=np.int32), np.frombuffer(doc_len, np.int32))
+            counts = sparse.coo_matrix(
+                (np.ones(len(cols), np.float32), (rows, np.frombuffer(cols, np.int32))),
+                shape=(len(chunk), len(self.vocab)),
+            ).tocsr()  # sums repeated terms
+            blocks.append(counts)
+            lengths.append(np.frombuffer(doc_len, np.int32).astype(np.float32))
+        n_terms = max(len(self.vocab), 1)
+        counts = sparse.vstack([_widen(m, n_terms) for m in blocks], format="csc") if blocks else None
+        del blocks
+        self.size = n = counts.shape[0] if counts is not None else 0
+        doc_len = np.concatenate(lengths) if lengths else np.zeros(0, np.float32)
+        df = np.diff(counts.indptr) if counts is not None else np.zeros(n_terms, np.int64)
         self._idf = idf(df, n)
         self._max_idf = float(idf(np.array([0]), n)[0])
+        if counts is None:
+            self.indptr = np.zeros(n_terms + 1, np.int64)
+            self.rows, self.weights = np.zeros(0, np.int32), np.zeros(0, np.float16)
+            return
+        avg_len = max(float(doc_len.mean()), 1.0)
+        self.indptr = counts.indptr.astype(np.int64)
+        self.rows = counts.indices.astype(np.int32)
+        self.weights = np.empty(len(self.rows), np.float16)
+        idf32 = self._idf.astype(np.float32)
+        step = 1 << 22  # in slices: float32 temporaries of every posting would double the peak
+        for at in range(0, len(self.rows), step):
+            span = slice(at, at + step)
+            term_of = np.searchsorted(self.indptr, np.arange(at, min(at + step, len(self.rows))), "right") - 1
+            self.weights[span] = bm25_weights(
+                counts.data[span], doc_len[self.rows[span]], avg_len, idf32[term_of], k1, b
+            )
 
     def idf(self, term: str) -> float:
         """IDF of an index term; an unseen term gets the largest possible value."""
         col = self.vocab.get(term)
         return self._max_idf if col is None else float(self._idf[col])
 
+    def nbytes(self) -> int:
+        """Memory held by the postings arrays (the vocabulary dict not counted)."""
+        return self.indptr.nbytes + self.rows.nbytes + self.weights.nbytes + self._idf.nbytes
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for `query` (zeros where no term matches)."""
-        cols = sorted({self.vocab[t] for t in query_terms(query) if t in self.vocab})
-        if not cols or not self.size:
-            return np.zeros(self.size, np.float32)
-        return np.asarray(self.matrix[:, cols].sum(axis=1)).ravel()
+        out = np.zeros(self.size, np.float32)
+        for col in sorted({self.vocab[t] for t in query_terms(query) if t in self.vocab}):
+            at, to = self.indptr[col], self.indptr[col + 1]
+            out[self.rows[at:to]] += self.weights[at:to]  # a term's rows are distinct
+        return out
 
     def search_batch(self, queries: list[str], k: int) -> list[list[tuple[int, float]]]:
         """Top-k (row, score) per query, best first; rows with no matching term are left out."""
         return [hits(self.scores(query), k) for query in queries]
+
+
+def _blocks(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _widen(m: sparse.csr_matrix, n_cols: int) -> sparse.csr_matrix:
+    """The same rows with the vocabulary's final width (later blocks add terms)."""
+    return sparse.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], n_cols))
 
 
 def hits(scores: np.ndarray, k: int) -> list[tuple[int, float]]:

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
-from rag.records import Document, Passage
+from rag.passages import PassageTable
+from rag.records import Document
 
 FORMAT_VERSION = 1
 FILES = ("documents.jsonl", "passages.jsonl", "vectors.npy")
@@ -35,7 +36,7 @@ class Snapshot:
 
     manifest: dict
     documents: dict[str, Document]
-    passages: list[Passage]  # row i of `vectors` embeds passages[i]
+    passages: PassageTable  # row i of `vectors` embeds passages[i]
     vectors: np.ndarray
 
 
@@ -72,7 +73,7 @@ def write_generation(folder: Path, snap: Snapshot) -> None:
             for d in snap.documents.values()
         ),
     )
-    _fsync_write(folder / "passages.jsonl", _jsonl([p.source, p.start, p.end] for p in snap.passages))
+    _fsync_write(folder / "passages.jsonl", _jsonl(list(row) for row in snap.passages.rows()))
     with (folder / "vectors.npy").open("wb") as f:
         np.save(f, np.ascontiguousarray(snap.vectors, dtype=np.float32))
         f.flush()
@@ -144,11 +145,9 @@ def load(index_dir: Path) -> Snapshot:
             r = json.loads(line)
             spans = tuple(tuple(s) for s in r["spans"])
             documents[r["source"]] = Document(r["source"], r["text"], spans, r["fingerprint"])
-        passages = []
-        for row, line in enumerate((folder / "passages.jsonl").read_text().splitlines()):
-            source, start, end = json.loads(line)
-            text = documents[source].text[start:end]
-            passages.append(Passage(source, text, start, end, id=row))
+        passages = PassageTable.from_rows(
+            documents, (json.loads(line) for line in (folder / "passages.jsonl").read_text().splitlines())
+        )
         # Memory-mapped: a large index keeps its float32 rows on disk; FAISS holds its own
         # (possibly compressed) copy, and fusion reads only the few rows it scores.
         vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
