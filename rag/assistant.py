@@ -278,7 +278,9 @@ def _empty_snapshot(embedder: Embedder, chunking: ChunkSettings) -> store.Snapsh
         "dim": embedder.dim,
         "chunking": chunking.as_dict(),
     }
-    return store.Snapshot(manifest, {}, PassageTable.from_rows({}, []), np.zeros((0, embedder.dim), np.float32))
+    return store.Snapshot(
+        manifest, {}, PassageTable.from_rows({}, []), np.zeros((0, embedder.dim), np.float32)
+    )
 
 
 def _check_compatible(manifest: dict, embedder: Embedder, chunking: ChunkSettings, index_dir: Path):

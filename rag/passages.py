@@ -38,7 +38,9 @@ class PassageTable(Sequence[Passage]):
         self.ends = np.asarray(ends, dtype=np.int64)
 
     @classmethod
-    def from_rows(cls, documents: Mapping[str, Document], rows: Iterable[tuple[str, int, int]]) -> PassageTable:
+    def from_rows(
+        cls, documents: Mapping[str, Document], rows: Iterable[tuple[str, int, int]]
+    ) -> PassageTable:
         """A table from (source, start, end) rows, every source being one of `documents`."""
         names: list[str] = []
         ids: dict[str, int] = {}
