@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -172,32 +171,58 @@ def scale_curve(data: Path, sizes: list[int]) -> list[dict]:
     return rows
 
 
+def _reset_peak() -> None:
+    """Start a new peak-memory (VmHWM) measurement for this process (Linux)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def hybrid_curve(data: Path, sizes: list[int]) -> list[dict]:
     """The whole `Assistant.search` (BM25 + dense + fusion + re-ranking) at each size.
 
-    Passages are the ViQA chunks replicated (text repeated, vectors as in
-    `scale_curve`), so the lexical index grows with the corpus as it would.
+    Passages are the ViQA chunks replicated row after row (mean 244 characters), so the
+    lexical index holds as many postings as that much real text would; the vocabulary
+    stays ViQA's. Vectors are synthetic as in `scale_curve`, written to a `.npy` and
+    memory-mapped the way `Assistant.load` opens a persisted index.
     """
     from rag import Assistant
     from rag.embedding import shared
+    from rag.passages import PassageTable
     from rag.store import Snapshot
     from rag.store import load as load_index
 
     cache = Path.home() / ".cache" / "rag-vi" / "viqa-index"
     real = load_index(cache)
+    table = real.passages
     questions = [
         json.loads(x)["question"] for x in (data / "dev.jsonl").read_text().splitlines() if x.strip()
     ]
     embedder = shared()
+    embedder.embed_queries(questions)  # the model's own first-run buffers are not the index's
     rows = []
     for n in sizes:
-        before = rss_mb()
+        tmp = Path(tempfile.mkdtemp(prefix="rag-hybrid-"))
+        np.save(tmp / "vectors.npy", synthetic(np.asarray(real.vectors), n))
+        vectors = np.load(tmp / "vectors.npy", mmap_mode="r")
+        rep = np.arange(n) % len(table)
+        passages = PassageTable(
+            real.documents, table.names, table.source_ids[rep], table.starts[rep], table.ends[rep]
+        )
+        before, anon_before = rss_mb(), _status_mb("RssAnon")
+        _reset_peak()
         t0 = time.perf_counter()
-        passages = [replace(real.passages[i % len(real.passages)], id=i) for i in range(n)]
-        snap = Snapshot(real.manifest, real.documents, passages, synthetic(np.asarray(real.vectors), n))
-        assistant = Assistant(Path(tempfile.mkdtemp()), snap, embedder)
+        assistant = Assistant(tmp, Snapshot(real.manifest, real.documents, passages, vectors), embedder)
         build = time.perf_counter() - t0
-        memory = rss_mb() - before
+        memory, peak = rss_mb() - before, _status_mb("VmHWM") - before
         for q in questions:  # embeddings cached: the timing below is retrieval itself
             assistant._query_vector(q)
         times = []
@@ -205,11 +230,16 @@ def hybrid_curve(data: Path, sizes: list[int]) -> list[dict]:
             t0 = time.perf_counter()
             assistant.search(q, k=10)
             times.append((time.perf_counter() - t0) * 1000)
-        rows.append(
-            {"passages": n, "build_s": round(build, 1), **latency(times), "rss_growth_mb": round(memory)}
-        )
+        idx = assistant._indexes
+        rows.append({
+            "passages": n, "dense_index": idx.dense.kind, "build_s": round(build, 1), **latency(times),
+            "rss_growth_mb": round(rss_mb() - before), "rss_after_build_mb": round(memory),
+            "build_peak_mb": round(peak), "anon_growth_mb": round(_status_mb("RssAnon") - anon_before), "postings": int(len(idx.lexical.rows)),
+            "lexical_mb": round(idx.lexical.nbytes() / 2**20), "lexical_terms": len(idx.lexical.vocab),
+        })  # fmt: skip
         print(json.dumps({"hybrid": rows[-1]}), flush=True)
-        del assistant, snap, passages
+        del assistant, idx, passages, vectors
+        shutil.rmtree(tmp, ignore_errors=True)
     return rows
 
 
@@ -250,10 +280,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--docs", type=int, default=800, help="ViQA passages for the throughput run")
     parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument(
+        "--only", choices=["scale", "hybrid"], help="run one part alone (the scale curve or the whole search)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     result = {"machine": f"{os.cpu_count()} cores"}
+    sizes = [int(s) for s in re.split(r"[,\s]+", args.sizes) if s]
+    hybrid = [int(s) for s in re.split(r"[,\s]+", args.hybrid_sizes) if s]
+    if args.only == "hybrid":
+        print(json.dumps(hybrid_curve(args.data, hybrid), indent=2))
+        return 0
+    if args.only == "scale":
+        print(json.dumps(scale_curve(args.data, sizes), indent=2))
+        return 0
     result["indexing"] = indexing_throughput(args.data, args.docs)
     print(json.dumps(result["indexing"]), flush=True)
     result["latency"] = ask_latency()
@@ -261,9 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_cold:
         result["cold_start"] = cold_start()
         print(json.dumps(result["cold_start"]), flush=True)
-    sizes = [int(s) for s in re.split(r"[,\s]+", args.sizes) if s]
     result["scale"] = scale_curve(args.data, sizes)
-    hybrid = [int(s) for s in re.split(r"[,\s]+", args.hybrid_sizes) if s]
     if hybrid:
         result["hybrid_search"] = hybrid_curve(args.data, hybrid)
     chart = plot(result["scale"], args.out / "scale.png")

@@ -40,7 +40,8 @@ class LexicalIndex:
     def __init__(self, texts: Iterable[str], k1: float = 1.2, b: float = 0.75, block: int = 20_000):
         self.k1, self.b = k1, b
         self.vocab: dict[str, int] = {}
-        blocks, lengths = [], []
+        blocks: list[sparse.csc_matrix] = []  # term counts of each block of documents
+        lengths = []
         for chunk in _blocks(texts, block):
             cols, doc_len = array("i"), array("i")
             for text in chunk:
@@ -49,26 +50,17 @@ class LexicalIndex:
                 cols.extend([self.vocab.setdefault(t, len(self.vocab)) for t in found])
             rows = np.repeat(np.arange(len(chunk), dtype=np.int32), np.frombuffer(doc_len, np.int32))
             counts = sparse.coo_matrix(
-                (np.ones(len(cols), np.float32), (rows, np.frombuffer(cols, np.int32))),
+                (np.ones(len(cols), np.uint16), (rows, np.frombuffer(cols, np.int32))),
                 shape=(len(chunk), len(self.vocab)),
-            ).tocsr()  # sums repeated terms
+            ).tocsc()  # sums repeated terms
             blocks.append(counts)
             lengths.append(np.frombuffer(doc_len, np.int32).astype(np.float32))
-        n_terms = max(len(self.vocab), 1)
-        counts = sparse.vstack([_widen(m, n_terms) for m in blocks], format="csc") if blocks else None
-        del blocks
-        self.size = n = counts.shape[0] if counts is not None else 0
         doc_len = np.concatenate(lengths) if lengths else np.zeros(0, np.float32)
-        df = np.diff(counts.indptr) if counts is not None else np.zeros(n_terms, np.int64)
-        self._idf = idf(df, n)
+        self.size = n = len(doc_len)
+        self.indptr, self.rows, tf = _postings(blocks, max(len(self.vocab), 1))
+        self._idf = idf(np.diff(self.indptr), n)
         self._max_idf = float(idf(np.array([0]), n)[0])
-        if counts is None:
-            self.indptr = np.zeros(n_terms + 1, np.int64)
-            self.rows, self.weights = np.zeros(0, np.int32), np.zeros(0, np.float16)
-            return
-        avg_len = max(float(doc_len.mean()), 1.0)
-        self.indptr = counts.indptr.astype(np.int64)
-        self.rows = counts.indices.astype(np.int32)
+        avg_len = max(float(doc_len.mean()), 1.0) if n else 1.0
         self.weights = np.empty(len(self.rows), np.float16)
         idf32 = self._idf.astype(np.float32)
         step = 1 << 22  # in slices: float32 temporaries of every posting would double the peak
@@ -76,7 +68,7 @@ class LexicalIndex:
             span = slice(at, at + step)
             term_of = np.searchsorted(self.indptr, np.arange(at, min(at + step, len(self.rows))), "right") - 1
             self.weights[span] = bm25_weights(
-                counts.data[span], doc_len[self.rows[span]], avg_len, idf32[term_of], k1, b
+                tf[span].astype(np.float32), doc_len[self.rows[span]], avg_len, idf32[term_of], k1, b
             )
 
     def idf(self, term: str) -> float:
@@ -112,9 +104,31 @@ def _blocks(items: Iterable[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-def _widen(m: sparse.csr_matrix, n_cols: int) -> sparse.csr_matrix:
-    """The same rows with the vocabulary's final width (later blocks add terms)."""
-    return sparse.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], n_cols))
+def _postings(blocks: list[sparse.csc_matrix], n_terms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Join per-block term counts into one posting list per term: (indptr, rows, counts).
+
+    Each block is written straight to its place in the final arrays and then freed, so
+    the peak is the blocks plus the result, not the several copies a sparse `vstack` makes.
+    """
+    df = np.zeros(n_terms, np.int64)
+    for m in blocks:
+        df[: m.shape[1]] += np.diff(m.indptr)
+    indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+    rows = np.empty(indptr[-1], np.int32)
+    counts = np.empty(indptr[-1], np.uint16)
+    fill = indptr[:-1].copy()  # next free slot of each term
+    offset = 0
+    blocks.reverse()
+    while blocks:
+        m = blocks.pop()  # in document order, so each term's rows come out sorted
+        per_term = np.diff(m.indptr)
+        term = np.repeat(np.arange(m.shape[1]), per_term)
+        at = fill[term] + np.arange(m.nnz) - m.indptr[term]
+        rows[at] = m.indices + offset
+        counts[at] = m.data
+        fill[: m.shape[1]] += per_term
+        offset += m.shape[0]
+    return indptr, rows, counts
 
 
 def hits(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
