@@ -184,21 +184,42 @@ def gather(q: Question, passages: list[Passage], idf) -> list[Evidence]:
                 + SENTENCE_WEIGHTS[3] * max(passage.score, 0.0) / top
             )
             out.append(ev)
-    _pick_candidates(q, out, weights)
+    _pick_candidates(q, out, weights, idf)
     return out
 
 
-def _pick_candidates(q: Question, evidence: list[Evidence], weights: dict[str, float]) -> None:
+def phrase_match(q_weights: dict[str, float], idf: Callable[[str], float], phrase: str) -> float:
+    """How well a phrase says what the question asks: its coverage of the question, scaled
+    down by the share of the phrase (by idf) that the question does not mention.
+
+    >>> w = {"me": 1.0, "cua": 0.2, "ha": 1.0, "me_cua": 1.0}
+    >>> phrase_match(w, lambda t: 1.0, "mẹ của Hà"), phrase_match(w, lambda t: 1.0, "mẹ của Kim")
+    (0.9, 0.55)
+    """
+    words = [fold(w) for w in terms(phrase)]
+    if not words or not q_weights:
+        return 0.0
+    recall = coverage(q_weights, words)
+    own = {t: idf("~" + t) for t in set(words) | set(bigrams(words))}
+    precision = sum(w for t, w in own.items() if t in q_weights) / max(sum(own.values()), 1e-9)
+    return recall * (0.5 + 0.5 * precision)
+
+
+def _pick_candidates(q: Question, evidence: list[Evidence], weights: dict[str, float], idf) -> None:
     for ev in evidence:
         starts = [s for _, s, _ in tokens(ev.text)]
         best = None
         for cand in _candidates(q, ev.text):
             at = next((i for i, s in enumerate(starts) if s >= cand.start), 0)
             local = proximity(weights, ev.words, at) + unit_match(q.unit, cand.unit)
-            if q.kind == "person" and "(" in cand.text:
-                # The role written beside the name should be the role asked about.
-                role = cand.text[cand.text.index("(") + 1 : -1]
-                local += coverage(weights, [fold(w) for w in terms(role)])
+            if q.kind == "person":
+                # What is written beside the name ("Bà X, mẹ của Y", "Bộ trưởng … X") should
+                # be what is asked, and not about someone or somewhere else.
+                beside = phrase_match(weights, idf, extract.attached(ev.text, cand.start, cand.end))
+                if "(" in cand.text:  # the role the extractor found
+                    role = cand.text[cand.text.index("(") + 1 : -1]
+                    beside = max(beside, coverage(weights, [fold(w) for w in terms(role)]))
+                local += beside
             if cand.unit == "vn":  # a Vietnamese family name: surely a person
                 local += 0.1
             elif q.kind == "person":  # any capitalised run: less sure it is a person

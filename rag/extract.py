@@ -185,6 +185,19 @@ def roles(sentence: str, name: str) -> list[Candidate]:
     return out
 
 
+def attached(sentence: str, start: int, end: int, max_words: int = 8) -> str:
+    """The phrases written against a name: the words before it back to the last mark, and
+    an apposition after it (", …", " - …", " là …") up to the next mark, each at most `max_words`.
+
+    >>> attached("Bà Ngọc Hương - mẹ của nữ ca sĩ Hồ Ngọc Hà", 3, 13)
+    'Bà mẹ của nữ ca sĩ Hồ Ngọc Hà'
+    """
+    before = re.split(r"[,;:.()“”\"–-]", sentence[:start])[-1].split()[-max_words:]
+    after = re.match(r"\s*(?:,|-|–|\s(?:là|chính là|was|is)\s)\s*([^,;.()“”\"]{2,})", sentence[end:])
+    tail = after.group(1).split()[:max_words] if after else []
+    return " ".join(before + tail)
+
+
 def _role(sentence: str, start: int, end: int) -> str:
     """The title right before a name ("Bí thư Quận ủy X") or right after it ("X, Bí thư …")."""
     before = re.split(r"[,;:.()“”\"–-]", sentence[:start])[-1].strip()
