@@ -140,28 +140,55 @@ def _country_prefix(run: list[tuple[str, int, int]]) -> int:
     return 0
 
 
+# Words that introduce a person: what follows them is a name even when it is a single
+# word ("ông Jorge", "bé Subeo") or holds a word that is otherwise a title or a place
+# ("ông Trường Chinh": "trường" is also "school").
+_HONORIFICS = ("ông", "bà", "anh", "chị", "cô", "bé", "cậu", "ngài", "mr", "mrs", "ms")
+_INTRODUCES = re.compile(rf"(?:^|[\s(])(?:{'|'.join(_HONORIFICS)})\.?\s$", re.IGNORECASE)
+
+
+def _name_part(run: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """The name in a capitalised run not introduced as a person, or [] when it is none."""
+    # Leading title words ("Đồng chí", "Bí thư", "Quận ủy") are not the name.
+    while run and (
+        (run[0][0].lower() in _TITLE_WORDS and run[0][0].lower() not in FAMILY_NAMES) or _country_prefix(run)
+    ):
+        run = run[_country_prefix(run) or 1 :]
+    if len(run) < 2 or len(run) > 5:
+        return []
+    if any(w.lower() in (_TITLE_WORDS | _NOT_PERSON) - FAMILY_NAMES for w, _, _ in run):
+        return []
+    name = " ".join(w for w, _, _ in run)
+    if any(place in name for place in _PLACES):
+        return []
+    return run
+
+
 def people(sentence: str) -> list[Candidate]:
     """Person names, with the role written next to them when there is one.
 
     >>> [c.text for c in people("Phó Bí thư Thường trực Quận ủy Nguyễn Hoàng Long chủ trì hội nghị.")]
     ['Nguyễn Hoàng Long (Phó Bí thư Thường trực Quận ủy)']
+    >>> [c.text for c in people("Trước đây, cha của Messi là ông Jorge luôn khẳng định điều đó.")]
+    ['Jorge']
+    >>> [c.text for c in people("Trong nhiệm kỳ này, ông Trường Chinh được bầu làm Chủ tịch.")]
+    ['Trường Chinh']
+    >>> [c.text for c in people("Ông Jorge đã lên tiếng.")]
+    ['Jorge']
     """
     out = []
     for run in _runs(sentence):
-        # Leading title words ("Đồng chí", "Bí thư", "Quận ủy") are not the name.
-        while run and (
-            (run[0][0].lower() in _TITLE_WORDS and run[0][0].lower() not in FAMILY_NAMES)
-            or _country_prefix(run)
-        ):
-            run = run[_country_prefix(run) or 1 :]
-        if len(run) < 2 or len(run) > 5:
-            continue
-        if any(w.lower() in (_TITLE_WORDS | _NOT_PERSON) - FAMILY_NAMES for w, _, _ in run):
-            continue
+        if len(run) >= 2 and run[0][0].lower() in _HONORIFICS:  # "Ông Jorge" opening a sentence
+            run = run[1:]
+            introduced = True
+        else:
+            introduced = bool(_INTRODUCES.search(sentence[: run[0][1]]))
+        if not (introduced and len(run) <= 4):
+            run = _name_part(run)
+            if not run:
+                continue
         start, end = run[0][1], run[-1][2]
         name = sentence[start:end]
-        if any(place in name for place in _PLACES):
-            continue
         role = _role(sentence, start, end)
         text = f"{name} ({role})" if role else name
         family = run[0][0].lower() in FAMILY_NAMES
