@@ -45,6 +45,7 @@ class RetrievalSettings:
     typed_weight: float = 1.5
     typed_base: float = 0.5  # a typed candidate's bonus before its fit to the question
     soup_weight: float = 1.0  # penalty for keyword blocks and tag lines
+    grade_candidates: bool = True  # search: grade the typed bonus by the candidate's fit
 
 
 @dataclass
@@ -236,7 +237,7 @@ class Assistant:
 
     def search_batch(self, queries: list[str], k: int = 10) -> list[list[Passage]]:
         """Hybrid search: dense and BM25 candidates fused and re-ranked, best first."""
-        return self._search_batch(queries, k, grade=True)
+        return self._search_batch(queries, k, grade=self.retrieval.grade_candidates)
 
     def _search_batch(self, queries: list[str], k: int, grade: bool) -> list[list[Passage]]:
         idx = self._indexes

@@ -48,9 +48,14 @@ def normalize_number(token: str) -> str:
     return token.replace(",", ".")
 
 
-def tokens(text: str) -> list[tuple[str, int, int]]:
-    """Syllables and numbers of `text` with their character offsets (NFC input expected)."""
-    return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+@lru_cache(maxsize=4096)
+def tokens(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Syllables and numbers of `text` with their character offsets (NFC input expected).
+
+    Cached: answering one question reads each candidate sentence several times (evidence,
+    figures, names, proximity), and tokenising was most of `ask`'s own time (eval/bench.py).
+    """
+    return tuple((m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text))
 
 
 def term(token: str) -> str:
@@ -66,7 +71,17 @@ def terms(text: str) -> list[str]:
     >>> terms("Quận 1 có 8.033 Đảng viên")
     ['quận', '1', 'có', '8033', 'đảng', 'viên']
     """
-    return [term(t) for t, _, _ in tokens(nfc(text))]
+    return list(_terms(text))
+
+
+@lru_cache(maxsize=4096)
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(_uncached_terms(text))
+
+
+def _uncached_terms(text: str) -> list[str]:
+    # Indexing reads each passage once: going through the caches would only churn them.
+    return [term(m.group()) for m in _TOKEN.finditer(nfc(text))]
 
 
 def bigrams(words: list[str]) -> list[str]:
@@ -84,7 +99,7 @@ def lexical_terms(text: str) -> list[str]:
     >>> lexical_terms("Đảng viên")
     ['đảng', 'viên', 'đảng_viên', '~dang', '~vien', '~dang_vien']
     """
-    words = terms(text)
+    words = _uncached_terms(text)
     folded = [fold(w) for w in words]
     return words + bigrams(words) + ["~" + w for w in folded + bigrams(folded)]
 
