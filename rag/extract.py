@@ -147,7 +147,7 @@ _HONORIFICS = ("ông", "bà", "anh", "chị", "cô", "bé", "cậu", "ngài", "m
 _INTRODUCES = re.compile(rf"(?:^|[\s(])(?:{'|'.join(_HONORIFICS)})\.?\s$", re.IGNORECASE)
 
 
-def _name_part(run: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+def _name_part(sentence: str, run: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     """The name in a capitalised run not introduced as a person, or [] when it is none."""
     # Leading title words ("Đồng chí", "Bí thư", "Quận ủy") are not the name.
     while run and (
@@ -158,7 +158,7 @@ def _name_part(run: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
         return []
     if any(w.lower() in (_TITLE_WORDS | _NOT_PERSON) - FAMILY_NAMES for w, _, _ in run):
         return []
-    name = " ".join(w for w, _, _ in run)
+    name = sentence[run[0][1] : run[-1][2]]
     if any(place in name for place in _PLACES):
         return []
     return run
@@ -184,7 +184,7 @@ def people(sentence: str) -> list[Candidate]:
         else:
             introduced = bool(_INTRODUCES.search(sentence[: run[0][1]]))
         if not (introduced and len(run) <= 4):
-            run = _name_part(run)
+            run = _name_part(sentence, run)
             if not run:
                 continue
         start, end = run[0][1], run[-1][2]
