@@ -13,25 +13,32 @@ from rag.normalize import fold, has_diacritics, terms
 # says "8.033 đảng viên", not "bao nhiêu đảng viên"), but stay in the lexical index.
 _CUES = {
     "role": [
-        "chuc vu", "giu chuc", "chuc danh", "cuong vi", "dam nhiem", "what position",
+        "chức vụ", "giữ chức", "chức danh", "cương vị", "đảm nhiệm", "what position",
         "what role", "what title", "what is the position", "what is the role", "job",
     ],
     "date": [
-        "khi nao", "bao gio", "nam nao", "ngay nao", "thang nao", "luc nao", "thoi gian nao",
-        "thoi diem nao", "when", "what year", "which year", "what date",
+        "khi nào", "bao giờ", "năm nào", "ngày nào", "tháng nào", "lúc nào", "thời gian nào",
+        "thời điểm nào", "when", "what year", "which year", "what date",
     ],
     "number": [
-        "bao nhieu", "ty le", "ti le", "phan tram", "so luong", "how many", "how much",
+        "bao nhiêu", "tỷ lệ", "tỉ lệ", "phần trăm", "số lượng", "how many", "how much",
         "what percentage", "what percent", "what proportion", "what share", "how large",
         "what is the number", "number of", "rate",
     ],
-    "person": ["ai", "nguoi nao", "who", "whom", "whose"],
-    "place": ["o dau", "noi nao", "cho nao", "where"],
-    "list": ["nhung", "cac", "which", "what are"],  # with "nào"/"gì" (see answer_kind)
+    "person": ["ai", "người nào", "who", "whom", "whose"],
+    "place": ["ở đâu", "nơi nào", "chỗ nào", "where"],
+    "list": ["những", "các", "which", "what are"],  # with "nào"/"gì" (see answer_kind)
 }  # fmt: skip
 _QUESTION_WORDS = {
-    "la", "gi", "nao", "the", "sao", "co", "khong", "what", "is", "are", "was", "were", "a", "an", "of", "in", "on", "did", "do", "does", "there", "to", "by", "for", "at", "and",
+    "là", "gì", "nào", "thế", "sao", "có", "không", "what", "is", "are", "was", "were", "a", "an", "of", "in", "on", "did", "do", "does", "there", "to", "by", "for", "at", "and",
 }  # fmt: skip
+# How each folded cue or question word is written with its diacritics: an accented
+# question drops "có" but keeps "cồ" ("nước Đại Cồ Việt"), which folds the same way.
+_WRITTEN: dict[str, set[str]] = {}
+for _word in [w for cues in _CUES.values() for cue in cues for w in cue.split()] + sorted(_QUESTION_WORDS):
+    _WRITTEN.setdefault(fold(_word), set()).add(_word)
+_FOLDED_CUES = {kind: [fold(cue) for cue in cues] for kind, cues in _CUES.items()}
+_FOLDED_QUESTION_WORDS = {fold(w) for w in _QUESTION_WORDS}
 _ENGLISH = {
     "the", "what", "who", "how", "many", "much", "is", "are", "was", "of", "in", "which",
     "when", "where", "did", "does", "party", "members", "there", "district",
@@ -59,6 +66,18 @@ class Question:
     numbers: tuple[str, ...]  # numbers written in the question (must appear near the answer)
     unit: tuple[str, ...]  # folded words of what is counted: "bao nhiêu đảng viên" -> dang, vien
     names: tuple[str, ...] = ()  # people the question names (for "what is X's position")
+
+
+def _is_question_word(word: str, folded: str, cue_words: set[str]) -> bool:
+    """A word that asks rather than names: part of a cue found in the question, or a
+    question word. A word typed without diacritics is read folded; one with diacritics
+    must be written as the question word is.
+
+    >>> [_is_question_word(w, "co", set()) for w in ("có", "cồ", "co")]
+    [True, False, True]
+    """
+    asked = folded in cue_words or folded in _FOLDED_QUESTION_WORDS
+    return asked and (word == folded or word in _WRITTEN.get(folded, ()))
 
 
 def _has(folded: str, phrase: str) -> bool:
@@ -99,7 +118,7 @@ def answer_kind(text: str) -> str:
     """
     folded = fold(text).lower()
     for kind in ("role", "date", "number", "person", "place"):
-        if any(_has(folded, cue) for cue in _CUES[kind]):
+        if any(_has(folded, cue) for cue in _FOLDED_CUES[kind]):
             return kind
         if kind == "number" and _asks_how_many(text):
             return kind
@@ -110,7 +129,7 @@ def answer_kind(text: str) -> str:
         return "person"
     if not _has(folded, "gi") and not _has(folded, "nao") and re.match(rf"\s*(?:{nouns})(?!\w)", folded):
         return "person"
-    plural = any(_has(folded, cue) for cue in _CUES["list"])
+    plural = any(_has(folded, cue) for cue in _FOLDED_CUES["list"])
     if plural and (_has(folded, "nao") or _has(folded, "gi") or not has_diacritics(text)):
         return "list"
     return "other"
@@ -118,9 +137,10 @@ def answer_kind(text: str) -> str:
 
 def analyse(text: str) -> Question:
     folded = fold(text).lower()
-    cue_words = {w for kind in _CUES.values() for cue in kind if _has(folded, cue) for w in cue.split()}
-    words = [fold(w) for w in terms(text)]
-    keep = [w not in cue_words and w not in _QUESTION_WORDS for w in words]
+    cue_words = {w for cues in _FOLDED_CUES.values() for cue in cues if _has(folded, cue) for w in cue.split()}
+    written = terms(text)
+    words = [fold(w) for w in written]
+    keep = [not _is_question_word(w, f, cue_words) for w, f in zip(written, words)]
     kept = [w for w, k in zip(words, keep) if k]
     # Bigrams only of words adjacent in the question itself: dropping "có bao nhiêu"
     # from "quận 1 có bao nhiêu phường" must not invent the pair "1 phường".
