@@ -19,19 +19,33 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# A syllable whose whole rhyme is "y" after a consonant ("sỹ", "kỹ", "lý", "tỷ") is
+# written with "i" just as correctly ("sĩ", "kĩ", "lí", "tỉ"): both spellings are in use.
+_RHYME_Y = re.compile(r"\b([bcdghklmnprstvx]{1,2})(y)\b", re.IGNORECASE)
+
+
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Remove Vietnamese diacritics; "đ"/"Đ" have no decomposition and are mapped by hand.
+    """Remove Vietnamese diacritics ("đ"/"Đ" have no decomposition and are mapped by
+    hand) and spell a lone rhyme "y" as "i", so that "ca sỹ" and "ca sĩ" meet.
 
-    >>> fold("Quận 1 có bao nhiêu Đảng viên")
-    'Quan 1 co bao nhieu Dang vien'
+    >>> fold("Quận 1 có bao nhiêu Đảng viên"), fold("ca sỹ Lý Hải, kĩ sư")
+    ('Quan 1 co bao nhieu Dang vien', 'ca si Li Hai, ki su')
     """
+    return _RHYME_Y.sub(lambda m: m.group(1) + ("i" if m.group(2) == "y" else "I"), _strip_marks(text))
+
+
+def _strip_marks(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
 def has_diacritics(text: str) -> bool:
-    return fold(text) != text
+    """
+    >>> has_diacritics("Quận 1"), has_diacritics("ca sy Ly Hai"), has_diacritics("dong")
+    (True, False, False)
+    """
+    return _strip_marks(text) != text
 
 
 def normalize_number(token: str) -> str:

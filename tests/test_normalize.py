@@ -39,3 +39,19 @@ def test_question_reading():
     assert q.unit == ("chi", "bo", "truc", "thuoc")
     # Question words carry the type: they are not evidence the answer must contain.
     assert "bao" not in q.content and "tan_binh" in q.content
+
+
+def test_i_and_y_spellings_meet():
+    # "sỹ"/"sĩ", "Lý"/"Lí", "kỹ"/"kĩ" are both in use; "quý", "ấy", "tay" are other rhymes.
+    assert fold("ca sỹ Lý Hải, kỹ sư") == fold("ca sĩ Lí Hải, kĩ sư")
+    assert fold("quý tay ấy") == "quy tay ay"
+    assert set(query_terms("ca si")) <= set(lexical_terms("Nữ ca sỹ Hồ Ngọc Hà"))
+    assert language("ca sy ly hai la ai") == "vi-noaccent"  # no diacritics typed
+
+
+def test_question_words_are_read_as_written():
+    # "cồ" folds to "co" like the question word "có", but it is part of a name.
+    q = analyse("Ai là người khai sinh ra nước Đại Cồ Việt?")
+    assert {"co", "dai_co", "co_viet"} <= set(q.content)
+    assert "co" not in analyse("Quận 1 có bao nhiêu phường?").content
+    assert "co" not in analyse("quan 1 co bao nhieu phuong").content
