@@ -28,6 +28,10 @@ _TITLE_WORDS = set(
     "sở phòng cục tỉnh huyện xã phường khu tp tphcm ubnd hđnd mttq đoàn chính trị kiểm tra "
     "vụ học sư ngài thủ president minister mr mrs ms dr general pgs gs ts ths bs ls nhà kts".split()
 )
+# In a run that opens with a family name, title words are more often syllables of the
+# name ("Đinh Bộ Lĩnh", "Dương Quang Thành", "Trần Đại Quang"); only these still say
+# the run is an office or a place ("Lê Lợi Quận ủy" is not a name).
+_OFFICE_WORDS = set("quận huyện tỉnh xã phường ủy uỷ ubnd hđnd mttq tp tphcm đảng sở cục khu".split())
 # A run holding one of these is a place, an organisation or a publication, not a person.
 _NOT_PERSON = set(
     "blog online corporation corp co group inc ltd news times vnexpress báo tạp chí đời sống "
@@ -156,7 +160,8 @@ def _name_part(sentence: str, run: list[tuple[str, int, int]]) -> list[tuple[str
         run = run[_country_prefix(run) or 1 :]
     if len(run) < 2 or len(run) > 5:
         return []
-    if any(w.lower() in (_TITLE_WORDS | _NOT_PERSON) - FAMILY_NAMES for w, _, _ in run):
+    blocked = _OFFICE_WORDS if run[0][0].lower() in FAMILY_NAMES else _TITLE_WORDS - FAMILY_NAMES
+    if any(w.lower() in blocked | _NOT_PERSON for w, _, _ in run):
         return []
     name = sentence[run[0][1] : run[-1][2]]
     if any(place in name for place in _PLACES):
@@ -175,6 +180,8 @@ def people(sentence: str) -> list[Candidate]:
     ['Trường Chinh']
     >>> [c.text for c in people("Ông Jorge đã lên tiếng.")]
     ['Jorge']
+    >>> [c.text for c in people("Năm 968, Đinh Bộ Lĩnh lên ngôi Hoàng đế.")]
+    ['Đinh Bộ Lĩnh']
     """
     out = []
     for run in _runs(sentence):
