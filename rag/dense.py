@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 # Exact search is cheap enough below this many vectors (a 384-d flat scan of 200k rows
 # is ~10 ms on 2 cores); above it an approximate index keeps latency and memory bounded.
 EXACT_LIMIT = 200_000
+ADD_BATCH = 100_000  # rows added at a time, so a memory-mapped file can be let go as we go
 
 
 def index_kind(n: int) -> str:
@@ -37,7 +40,11 @@ def nprobe_for(kind: str) -> int:
 class DenseIndex:
     """Holds one FAISS index over the rows of an embedding matrix."""
 
-    def __init__(self, vectors: np.ndarray, kind: str | None = None):
+    def __init__(
+        self, vectors: np.ndarray, kind: str | None = None, release: Callable[[], None] | None = None
+    ):
+        """Index the rows of `vectors`; `release`, when given, is called after each batch of
+        rows is added (to drop a memory-mapped file's pages: 1.5 GB at a million rows)."""
         import faiss
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -48,11 +55,17 @@ class DenseIndex:
             rng = np.random.default_rng(0)
             sample = vectors[rng.choice(n, size=min(n, 64 * index.nlist), replace=False)]  # >= 39/list
             index.train(sample)
-        index.add(vectors)
+        for at in range(0, n, ADD_BATCH):
+            index.add(vectors[at : at + ADD_BATCH])
+            if release is not None:
+                release()
         if self.kind.startswith("IVF"):
             # Inverted lists grow by doubling while rows are added (a third more memory
             # at 1M rows); a copy through serialisation holds each list at its size.
-            index = faiss.deserialize_index(faiss.serialize_index(index))
+            data = faiss.serialize_index(index)
+            del index  # before the copy is made, not after
+            index = faiss.deserialize_index(data)
+            del data
             index.nprobe = nprobe_for(self.kind)
             index.make_direct_map()  # row -> list entry, for `similarity` (8 bytes a row)
         self.index = index
