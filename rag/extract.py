@@ -32,13 +32,18 @@ _TITLE_WORDS = set(
 # name ("Đinh Bộ Lĩnh", "Dương Quang Thành", "Trần Đại Quang"); only these still say
 # the run is an office or a place ("Lê Lợi Quận ủy" is not a name).
 _OFFICE_WORDS = set("quận huyện tỉnh xã phường ủy uỷ ubnd hđnd mttq tp tphcm đảng sở cục khu".split())
-# A run holding one of these is a place, an organisation or a publication, not a person.
-_NOT_PERSON = set(
-    "blog online corporation corp co group inc ltd news times vnexpress báo tạp chí đời sống "
-    "tập đoàn công ty đại học trường bệnh viện ngân hàng".split()
+# A run holding one of these phrases is a place, an organisation or a publication, not a
+# person. Whole phrases: "đại" of "đại học" and "công" of "công ty" are also syllables of
+# names ("Trần Đại Quang", "Lý Công Uẩn"); "Báo …" and "Trường …" only opening the run.
+_NOT_PERSON = re.compile(
+    r"(?:^(?:báo|trường)|(?<!\w)(?:blog|online|corporation|corp|co|group|inc|ltd|news|times|vnexpress|"
+    r"tạp chí|đời sống|tập đoàn|công ty|đại học|bệnh viện|ngân hàng))(?!\w)"
 )
 _PLACES = ("Việt Nam", "Hoa Kỳ", "Thái Lan", "Nhật Bản", "Trung Quốc", "Hàn Quốc", "Liên Hợp Quốc",
-           "Hà Nội", "Sài Gòn", "Hồ Chí Minh", "Đà Nẵng", "Châu Âu", "Châu Á", "Triều Tiên")  # fmt: skip
+           "Hà Nội", "Sài Gòn", "Hồ Chí Minh", "Đà Nẵng", "Châu Âu", "Châu Á", "Triều Tiên",
+           # provinces whose first word is also a family name ("Lâm", "Hà", "Thái", "An")
+           "Lâm Đồng", "Hà Giang", "Hà Tĩnh", "Hà Nam", "Cao Bằng", "Thái Bình", "Thái Nguyên",
+           "An Giang", "Kiên Giang", "Tiền Giang", "Hậu Giang", "Đồng Nai", "Bình Dương", "Hoàng Sa")  # fmt: skip
 # A title before a name ends in one of these (or a capitalised word or a number):
 # "Phó Bí thư Thường trực Quận ủy", not "Tổng thống Philippines gọi ông" (a verb).
 _ROLE_END = set(
@@ -161,7 +166,8 @@ def _name_part(sentence: str, run: list[tuple[str, int, int]]) -> list[tuple[str
     if len(run) < 2 or len(run) > 5:
         return []
     blocked = _OFFICE_WORDS if run[0][0].lower() in FAMILY_NAMES else _TITLE_WORDS - FAMILY_NAMES
-    if any(w.lower() in blocked | _NOT_PERSON for w, _, _ in run):
+    words = [w.lower() for w, _, _ in run]
+    if any(w in blocked for w in words) or _NOT_PERSON.search(" ".join(words)):
         return []
     name = sentence[run[0][1] : run[-1][2]]
     if any(place in name for place in _PLACES):
@@ -182,6 +188,8 @@ def people(sentence: str) -> list[Candidate]:
     ['Jorge']
     >>> [c.text for c in people("Năm 968, Đinh Bộ Lĩnh lên ngôi Hoàng đế.")]
     ['Đinh Bộ Lĩnh']
+    >>> [c.text for c in people("Trần Đại Quang và Lý Công Uẩn ở Trường Đại Học Bách Khoa, Lâm Đồng.")]
+    ['Trần Đại Quang', 'Lý Công Uẩn']
     """
     out = []
     for run in _runs(sentence):
