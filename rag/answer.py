@@ -106,12 +106,13 @@ def coverage(q_weights: dict[str, float], words: list[str]) -> float:
     return sum(w for t, w in q_weights.items() if t in present) / total
 
 
-def proximity(q_weights: dict[str, float], words: list[str], at: int) -> float:
+def proximity(q_weights: dict[str, float], positions: dict[str, list[int]], at: int) -> float:
     """How closely the question's words surround the candidate at token index `at` (0..1).
 
-    Each question syllable counts by its idf, discounted by its distance to the candidate.
+    Each question syllable counts by its idf, discounted by its distance to the candidate;
+    `positions` maps each word of the sentence to its token indices.
 
-    >>> proximity({"dan": 1.0, "so": 1.0}, ["dan", "so", "141556", "nguoi"], 2)  # 0.8 and 1.0
+    >>> proximity({"dan": 1.0, "so": 1.0}, {"dan": [0], "so": [1], "141556": [2], "nguoi": [3]}, 2)
     0.9
     """
     total = sum(w for t, w in q_weights.items() if "_" not in t)
@@ -121,7 +122,7 @@ def proximity(q_weights: dict[str, float], words: list[str], at: int) -> float:
     for t, w in q_weights.items():
         if "_" in t:
             continue
-        dists = [abs(i - at) for i, word in enumerate(words) if word == t and i != at]
+        dists = [abs(i - at) for i in positions.get(t, ()) if i != at]
         if dists:
             got += w / (1 + (min(dists) - 1) / 4)
     return got / total
@@ -160,38 +161,75 @@ def _candidates(q: Question, sentence: str) -> list[extract.Candidate]:
     return []
 
 
-def gather(q: Question, passages: list[Passage], idf) -> list[Evidence]:
+@dataclass(frozen=True)
+class _Sentence:
+    """What a sentence says about the question, whatever its passage scored."""
+
+    start: int
+    end: int
+    text: str
+    words: list[str]
+    coverage: float
+    own_coverage: float
+    candidate: extract.Candidate | None
+    quality: float
+
+
+def _read(q: Question, passage: Passage, weights: dict[str, float], idf) -> tuple[float, list[_Sentence]]:
+    """The passage's coverage of the question and its sentences that can be evidence."""
+    passage_cov = coverage(weights, [fold(w) for w in terms(passage.text)])
+    spans = split_sentences(passage)
+    texts = [passage.text[a - passage.start : b - passage.start] for a, b in spans]
+    folded = [[fold(w) for w in terms(t)] for t in texts]
+    out = []
+    for i, ((start, end), text, words) in enumerate(zip(spans, texts, folded)):
+        if len(words) < MIN_SENTENCE_WORDS:
+            continue  # a list number "4." or a heading
+        if text.rstrip().endswith("?"):
+            continue  # a question restates what is asked ("… là con của A hay B?"), it answers nothing
+        # A sentence often leaves implicit what the one before it named ("Trong
+        # năm, …" after "trong năm 2023"), so the decision reads both.
+        context = (folded[i - 1] if i else []) + words
+        best = _best_candidate(q, text, words, weights, idf)
+        out.append(_Sentence(
+            start, end, text, words, coverage(weights, context), coverage(weights, words),
+            best[0] if best else None, best[1] if best else 0.0,
+        ))  # fmt: skip
+    return passage_cov, out
+
+
+def gather(q: Question, passages: list[Passage], idf, memo: dict | None = None) -> list[Evidence]:
+    """Every evidence sentence of `passages`, scored; `memo` (one per question) lets a
+    second call over the same passages reuse the reading of each one."""
     weights = _weights(q, idf)
     top = max((p.score for p in passages), default=1.0)
     top = top if top > 0 else 1.0
     seen: set[tuple[str, int, int]] = set()
     out = []
     for rank, passage in enumerate(passages):
-        passage_words = [fold(w) for w in terms(passage.text)]
-        passage_cov = coverage(weights, passage_words)
-        spans = split_sentences(passage)
-        texts = [passage.text[a - passage.start : b - passage.start] for a, b in spans]
-        folded = [[fold(w) for w in terms(t)] for t in texts]
-        for i, ((start, end), text, words) in enumerate(zip(spans, texts, folded)):
-            context = (folded[i - 1] if i else []) + words
-            if (passage.source, start, end) in seen or len(words) < MIN_SENTENCE_WORDS:
-                continue  # the same sentence in two overlapping chunks, or a list number "4."
-            if text.rstrip().endswith("?"):
-                continue  # a question restates what is asked ("… là con của A hay B?"), it answers nothing
-            seen.add((passage.source, start, end))
-            ev = Evidence(passage, rank, start, end, text, words)
-            # A sentence often leaves implicit what the one before it named ("Trong
-            # năm, …" after "trong năm 2023"), so the decision reads both.
-            ev.coverage = coverage(weights, context)
-            ev.own_coverage = own = coverage(weights, words)
+        key = (passage.source, passage.start, passage.end)
+        read = memo.get(key) if memo is not None else None
+        if read is None:
+            read = _read(q, passage, weights, idf)
+            if memo is not None:
+                memo[key] = read
+        passage_cov, sentences = read
+        for sent in sentences:
+            if (passage.source, sent.start, sent.end) in seen:
+                continue  # the same sentence in two overlapping chunks
+            seen.add((passage.source, sent.start, sent.end))
+            ev = Evidence(passage, rank, sent.start, sent.end, sent.text, sent.words)
+            ev.coverage, ev.own_coverage = sent.coverage, sent.own_coverage
             ev.score = (
-                SENTENCE_WEIGHTS[0] * own
-                + SENTENCE_WEIGHTS[1] * ev.coverage
+                SENTENCE_WEIGHTS[0] * sent.own_coverage
+                + SENTENCE_WEIGHTS[1] * sent.coverage
                 + SENTENCE_WEIGHTS[2] * passage_cov
                 + SENTENCE_WEIGHTS[3] * max(passage.score, 0.0) / top
             )
+            if sent.candidate is not None:
+                ev.candidate, ev.candidate_quality = sent.candidate, sent.quality
+                ev.candidate_score = CANDIDATE_WEIGHTS[0] * ev.score + CANDIDATE_WEIGHTS[1] * sent.quality
             out.append(ev)
-    _pick_candidates(q, out, weights, idf)
     return out
 
 
@@ -212,30 +250,33 @@ def phrase_match(q_weights: dict[str, float], idf: Callable[[str], float], phras
     return recall * (0.5 + 0.5 * precision)
 
 
-def _pick_candidates(q: Question, evidence: list[Evidence], weights: dict[str, float], idf) -> None:
-    for ev in evidence:
-        starts = [s for _, s, _ in tokens(ev.text)]
-        best = None
-        for cand in _candidates(q, ev.text):
-            at = next((i for i, s in enumerate(starts) if s >= cand.start), 0)
-            local = proximity(weights, ev.words, at) + unit_match(q.unit, cand.unit)
-            if q.kind == "person":
-                # What is written beside the name ("Bà X, mẹ của Y", "Bộ trưởng … X") should
-                # be what is asked, and not about someone or somewhere else.
-                beside = phrase_match(weights, idf, extract.attached(ev.text, cand.start, cand.end))
-                if "(" in cand.text:  # the role the extractor found
-                    role = cand.text[cand.text.index("(") + 1 : -1]
-                    beside = max(beside, coverage(weights, [fold(w) for w in terms(role)]))
-                local += beside
-            if cand.unit == "vn":  # a Vietnamese family name: surely a person
-                local += 0.1
-            elif q.kind == "person":  # any capitalised run: less sure it is a person
-                local -= 0.2
-            if best is None or local > best[1]:
-                best = (cand, local)
-        if best:
-            ev.candidate, ev.candidate_quality = best
-            ev.candidate_score = CANDIDATE_WEIGHTS[0] * ev.score + CANDIDATE_WEIGHTS[1] * best[1]
+def _best_candidate(
+    q: Question, text: str, words: list[str], weights: dict[str, float], idf
+) -> tuple[extract.Candidate, float] | None:
+    """The sentence's candidate of the asked type that best fits the question, with that fit."""
+    starts = [s for _, s, _ in tokens(text)]
+    positions: dict[str, list[int]] = {}
+    for i, word in enumerate(words):
+        positions.setdefault(word, []).append(i)
+    best = None
+    for cand in _candidates(q, text):
+        at = next((i for i, s in enumerate(starts) if s >= cand.start), 0)
+        local = proximity(weights, positions, at) + unit_match(q.unit, cand.unit)
+        if q.kind == "person":
+            # What is written beside the name ("Bà X, mẹ của Y", "Bộ trưởng … X") should
+            # be what is asked, and not about someone or somewhere else.
+            beside = phrase_match(weights, idf, extract.attached(text, cand.start, cand.end))
+            if "(" in cand.text:  # the role the extractor found
+                role = cand.text[cand.text.index("(") + 1 : -1]
+                beside = max(beside, coverage(weights, [fold(w) for w in terms(role)]))
+            local += beside
+        if cand.unit == "vn":  # a Vietnamese family name: surely a person
+            local += 0.1
+        elif q.kind == "person":  # any capitalised run: less sure it is a person
+            local -= 0.2
+        if best is None or local > best[1]:
+            best = (cand, local)
+    return best
 
 
 def _dense_rescore(q: Question, evidence: list[Evidence], embedder) -> None:
@@ -380,6 +421,7 @@ def compose(
     idf: Callable[[str], float],
     embedder=None,
     top_cosine: float = 0.0,
+    memo: dict | None = None,
 ) -> Answer:
     """Answer `question` from `passages` (best first).
 
@@ -390,11 +432,12 @@ def compose(
         idf: term weight of a folded index term ("~quan").
         embedder: used for English questions, to read Vietnamese sentences across languages.
         top_cosine: cosine similarity of the question and the best passage.
+        memo: what `gather` already read of these passages for this question.
     """
     q = analyse(question)
     lang = "en" if q.lang == "en" else "vi"
     msg = MESSAGES[lang]
-    evidence = gather(q, passages, idf)
+    evidence = gather(q, passages, idf, memo)
     if q.lang == "en" and embedder is not None and evidence:
         _dense_rescore(q, evidence, embedder)
     typed = [e for e in evidence if e.candidate is not None]

@@ -137,7 +137,9 @@ def answer_kind(text: str) -> str:
 
 def analyse(text: str) -> Question:
     folded = fold(text).lower()
-    cue_words = {w for cues in _FOLDED_CUES.values() for cue in cues if _has(folded, cue) for w in cue.split()}
+    cue_words = {
+        w for cues in _FOLDED_CUES.values() for cue in cues if _has(folded, cue) for w in cue.split()
+    }
     written = terms(text)
     words = [fold(w) for w in written]
     keep = [not _is_question_word(w, f, cue_words) for w, f in zip(written, words)]

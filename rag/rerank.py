@@ -18,7 +18,7 @@ from rag.normalize import terms
 from rag.question import analyse
 from rag.records import Passage
 
-# A candidate's fit to the question (proximity + unit + phrase, answer._pick_candidates)
+# A candidate's fit to the question (proximity + unit + phrase, answer._best_candidate)
 # rarely passes 2; above that it no longer says more about the passage.
 MAX_QUALITY = 2.0
 _TAG_SEPARATOR = re.compile(r"\s[/|]\s")
@@ -60,6 +60,7 @@ def rerank(
     typed_base: float,
     soup_weight: float,
     grade: bool = True,
+    memo: dict | None = None,
 ) -> list[Passage]:
     """Add to each passage's fused score its best sentence's coverage of the question and
     a bonus for a candidate answer of the asked type, graded by how well the candidate
@@ -73,11 +74,12 @@ def rerank(
             (eval/sweep.py): the typed bonus is typed_weight * (typed_base + quality).
         grade: grade the typed bonus by the candidate's fit to the question. Off when the
             caller weighs that fit itself (the answer extractor), so it is not counted twice.
+        memo: shared with the answer extractor's `gather` for the same question.
     """
     q = analyse(question)
     best_cov: dict[int, float] = {}
     quality: dict[int, float] = {}
-    for ev in answer.gather(q, passages, idf):
+    for ev in answer.gather(q, passages, idf, memo):
         key = id(ev.passage)
         best_cov[key] = max(best_cov.get(key, 0.0), ev.own_coverage)
         if ev.candidate is not None:
