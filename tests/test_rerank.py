@@ -53,3 +53,18 @@ def test_keyword_soup_scores():
     assert keyword_soup(TEXTS[3]) == 0.0
     # Prose without punctuation that does not repeat itself is not a keyword block.
     assert keyword_soup("Tổng thống Iran Hassan Rouhani sẽ thăm Iraq vào tuần tới") == 0.0
+
+
+def test_a_second_reading_through_the_memo_scores_alike():
+    # ask() re-ranks 30 passages, then answers from the best 8 with new scores: the memo
+    # carries what each passage says, the scores must still follow the passages given.
+    q, memo = analyse(QUESTION), {}
+    first = gather(q, passages(SCORES), lambda t: 1.0, memo)
+    assert len(memo) == len(TEXTS) and first
+    rescored = passages([0.2, 0.9, 0.1, 3.0])
+    plain = gather(q, rescored, lambda t: 1.0)
+    again = gather(q, rescored, lambda t: 1.0, memo)
+    assert [(e.passage.source, e.score, e.candidate, e.candidate_score) for e in again] == [
+        (e.passage.source, e.score, e.candidate, e.candidate_score) for e in plain
+    ]
+    assert plain[-1].candidate is not None and plain[-1].candidate.text == "Jorge"
