@@ -52,6 +52,10 @@ _PERSON_NOUNS = (
     "me", "bo", "hoang tu", "cong chua", "nu hoang", "hoang de", "huan luyen vien", "dao dien",
     "nhac si", "dien vien", "bi thu", "tong bi thu", "pho chu tich", "truong ban", "nha",
 )  # fmt: skip
+# Nouns that are themselves a figure: "Dân số quận 1?" asks for a number without "bao
+# nhiêu". They decide the type but stay content words. Not in English: with no Vietnamese
+# word to place the figure, "What is the area of …" picked a wrong figure (eval, e38).
+_QUANTITY_NOUNS = ("dan so", "dien tich", "mat do")
 _NAME_OF = ("ten that", "ten hieu", "ten tu", "but danh", "but hieu", "biet danh", "ten khai sinh")
 _PERCENT_CUES = ("ty le", "ti le", "phan tram", "percent", "percentage", "proportion", "rate")
 
@@ -115,6 +119,8 @@ def answer_kind(text: str) -> str:
 
     >>> [answer_kind(q) for q in ["Ai là Bí thư?", "Dân số là bao nhiêu?", "Năm nào?", "Ông A giữ chức vụ gì?"]]
     ['person', 'number', 'date', 'role']
+    >>> answer_kind("Diện tích quận 1?"), answer_kind("dan so quan 1")
+    ('number', 'number')
     """
     folded = fold(text).lower()
     for kind in ("role", "date", "number", "person", "place"):
@@ -122,6 +128,8 @@ def answer_kind(text: str) -> str:
             return kind
         if kind == "number" and _asks_how_many(text):
             return kind
+    if any(_has(folded, noun) for noun in _QUANTITY_NOUNS):
+        return "number"
     nouns = "|".join(re.escape(n) for n in _PERSON_NOUNS)
     if re.search(rf"(?<!\w)(?:{nouns})(?:\s+\w+)?\s+nao(?!\w)", folded):
         return "person"

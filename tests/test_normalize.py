@@ -55,3 +55,8 @@ def test_question_words_are_read_as_written():
     assert {"co", "dai_co", "co_viet"} <= set(q.content)
     assert "co" not in analyse("Quận 1 có bao nhiêu phường?").content
     assert "co" not in analyse("quan 1 co bao nhieu phuong").content
+
+
+def test_a_quantity_noun_asks_for_a_figure_and_stays_content():
+    q = analyse("Dân số quận 1?")
+    assert q.kind == "number" and {"dan", "so", "dan_so"} <= set(q.content)
