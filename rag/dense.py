@@ -53,8 +53,12 @@ class DenseIndex:
         index = faiss.index_factory(dim, self.kind, faiss.METRIC_INNER_PRODUCT)
         if not index.is_trained:
             rng = np.random.default_rng(0)
-            sample = vectors[rng.choice(n, size=min(n, 64 * index.nlist), replace=False)]  # >= 39/list
+            rows = np.sort(rng.choice(n, size=min(n, 64 * index.nlist), replace=False))  # >= 39/list
+            sample = vectors[rows]  # a copy: the file's pages it read can go before training
+            if release is not None:
+                release()
             index.train(sample)
+            del sample  # 400 MB at a million rows, not needed while adding
         for at in range(0, n, ADD_BATCH):
             index.add(vectors[at : at + ADD_BATCH])
             if release is not None:
