@@ -253,7 +253,7 @@ def hybrid_curve(data: Path, sizes: list[int]) -> list[dict]:
         rows.append({
             "passages": n, "dense_index": idx.dense.kind, "build_s": round(build, 1), **latency(times),
             "rss_growth_mb": round(rss_mb() - before), "rss_after_build_mb": round(memory),
-            "build_peak_mb": round(peak), "anon_growth_mb": round(_status_mb("RssAnon") - anon_before), "postings": int(len(idx.lexical.rows)),
+            "build_peak_mb": round(peak), "anon_growth_mb": round(_status_mb("RssAnon") - anon_before), "postings": idx.lexical.postings,
             "lexical_mb": round(idx.lexical.nbytes() / 2**20), "lexical_terms": len(idx.lexical.vocab),
         })  # fmt: skip
         print(json.dumps({"hybrid": rows[-1]}), flush=True)

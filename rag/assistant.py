@@ -68,6 +68,7 @@ class _Indexes:
     def __init__(self, snap: store.Snapshot):
         self.snap = snap
         self.lexical = LexicalIndex(snap.passages.texts())
+        _return_freed_memory()  # the lexical build's temporaries, before the dense build adds its own
         self.dense = DenseIndex(snap.vectors, release=lambda: store.release_pages(snap.vectors))
         _return_freed_memory()
 

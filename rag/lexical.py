@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -31,16 +32,18 @@ def bm25_weights(
 class LexicalIndex:
     """BM25 postings: per term, the rows holding it and their precomputed contributions.
 
-    Built block by block from an iterable of texts (the whole corpus never sits in
-    memory as Python lists), and kept as three flat arrays: `indptr` per term, `rows`
-    (int32) and `weights` (float16: BM25 contributions need three significant digits,
-    and half the bytes matter at a million passages, eval/bench.py).
+    Built block by block from an iterable of texts (the whole corpus never sits in memory
+    as Python lists). Each block keeps its own postings, a segment: `indptr` per term,
+    `rows` as int32 and `weights` as float16 (BM25 contributions need three significant
+    digits). Merging the segments into one would hold the counts and the merged copy side
+    by side, another 1 GB at the peak at a million passages; a query reads each segment
+    instead, a few ms at ten segments (eval/bench.py).
     """
 
-    def __init__(self, texts: Iterable[str], k1: float = 1.2, b: float = 0.75, block: int = 20_000):
+    def __init__(self, texts: Iterable[str], k1: float = 1.2, b: float = 0.75, block: int = 100_000):
         self.k1, self.b = k1, b
         self.vocab: dict[str, int] = {}
-        blocks: list[sparse.csc_matrix] = []  # term counts of each block of documents
+        counts: list[sparse.csc_matrix] = []  # term counts of each block of documents
         lengths = []
         for chunk in _blocks(texts, block):
             cols, doc_len = array("i"), array("i")
@@ -49,27 +52,35 @@ class LexicalIndex:
                 doc_len.append(len(found))
                 cols.extend([self.vocab.setdefault(t, len(self.vocab)) for t in found])
             rows = np.repeat(np.arange(len(chunk), dtype=np.int32), np.frombuffer(doc_len, np.int32))
-            counts = sparse.coo_matrix(
-                (np.ones(len(cols), np.uint16), (rows, np.frombuffer(cols, np.int32))),
-                shape=(len(chunk), len(self.vocab)),
-            ).tocsc()  # sums repeated terms
-            blocks.append(counts)
+            counts.append(
+                sparse.coo_matrix(
+                    (np.ones(len(cols), np.uint16), (rows, np.frombuffer(cols, np.int32))),
+                    shape=(len(chunk), len(self.vocab)),
+                ).tocsc()  # sums repeated terms
+            )
             lengths.append(np.frombuffer(doc_len, np.int32).astype(np.float32))
+            del cols, rows
         doc_len = np.concatenate(lengths) if lengths else np.zeros(0, np.float32)
         self.size = n = len(doc_len)
-        self.indptr, self.rows, tf = _postings(blocks, max(len(self.vocab), 1))
-        self._idf = idf(np.diff(self.indptr), n)
+        df = np.zeros(max(len(self.vocab), 1), np.int64)
+        for m in counts:
+            df[: m.shape[1]] += np.diff(m.indptr)
+        self._idf = idf(df, n)
         self._max_idf = float(idf(np.array([0]), n)[0])
         avg_len = max(float(doc_len.mean()), 1.0) if n else 1.0
-        self.weights = np.empty(len(self.rows), np.float16)
         idf32 = self._idf.astype(np.float32)
-        step = 1 << 22  # in slices: float32 temporaries of every posting would double the peak
-        for at in range(0, len(self.rows), step):
-            span = slice(at, at + step)
-            term_of = np.searchsorted(self.indptr, np.arange(at, min(at + step, len(self.rows))), "right") - 1
-            self.weights[span] = bm25_weights(
-                tf[span].astype(np.float32), doc_len[self.rows[span]], avg_len, idf32[term_of], k1, b
-            )
+        self.segments: list[_Segment] = []
+        offset = 0
+        counts.reverse()
+        while counts:  # each block's counts become its weights, then are freed
+            m = counts.pop()
+            self.segments.append(_segment(m, offset, doc_len, avg_len, idf32, k1, b))
+            offset += m.shape[0]
+            del m
+
+    @property
+    def postings(self) -> int:
+        return sum(len(seg.rows) for seg in self.segments)
 
     def idf(self, term: str) -> float:
         """IDF of an index term; an unseen term gets the largest possible value."""
@@ -78,19 +89,55 @@ class LexicalIndex:
 
     def nbytes(self) -> int:
         """Memory held by the postings arrays (the vocabulary dict not counted)."""
-        return self.indptr.nbytes + self.rows.nbytes + self.weights.nbytes + self._idf.nbytes
+        held = [seg.indptr.nbytes + seg.rows.nbytes + seg.weights.nbytes for seg in self.segments]
+        return self._idf.nbytes + sum(held)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for `query` (zeros where no term matches)."""
         out = np.zeros(self.size, np.float32)
-        for col in sorted({self.vocab[t] for t in query_terms(query) if t in self.vocab}):
-            at, to = self.indptr[col], self.indptr[col + 1]
-            out[self.rows[at:to]] += self.weights[at:to]  # a term's rows are distinct
+        cols = sorted({self.vocab[t] for t in query_terms(query) if t in self.vocab})
+        for seg in self.segments:
+            for col in cols:
+                if col + 1 < len(seg.indptr):  # a term first seen in a later block is not here
+                    at, to = seg.indptr[col], seg.indptr[col + 1]
+                    out[seg.rows[at:to]] += seg.weights[at:to]  # a term's rows are distinct
         return out
 
     def search_batch(self, queries: list[str], k: int) -> list[list[tuple[int, float]]]:
         """Top-k (row, score) per query, best first; rows with no matching term are left out."""
         return [hits(self.scores(query), k) for query in queries]
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """The postings of one block of documents (rows offset to the whole index)."""
+
+    indptr: np.ndarray  # per term known when the block was built
+    rows: np.ndarray  # int32
+    weights: np.ndarray  # float16 BM25 contributions
+
+
+def _segment(
+    counts: sparse.csc_matrix,
+    offset: int,
+    doc_len: np.ndarray,
+    avg_len: float,
+    idf32: np.ndarray,
+    k1: float,
+    b: float,
+) -> _Segment:
+    """One block's term counts as BM25 weights, converted a slice at a time so that no
+    float32 copy of the whole block is held."""
+    weights = np.empty(counts.nnz, np.float16)
+    step = 1 << 22
+    for at in range(0, counts.nnz, step):
+        span = slice(at, at + step)
+        term_of = np.searchsorted(counts.indptr, np.arange(at, min(at + step, counts.nnz)), "right") - 1
+        weights[span] = bm25_weights(
+            counts.data[span].astype(np.float32), doc_len[offset + counts.indices[span]], avg_len,
+            idf32[term_of], k1, b,
+        )  # fmt: skip
+    return _Segment(counts.indptr, counts.indices + np.int32(offset), weights)
 
 
 def _blocks(items: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -102,33 +149,6 @@ def _blocks(items: Iterable[str], size: int) -> Iterator[list[str]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def _postings(blocks: list[sparse.csc_matrix], n_terms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Join per-block term counts into one posting list per term: (indptr, rows, counts).
-
-    Each block is written straight to its place in the final arrays and then freed, so
-    the peak is the blocks plus the result, not the several copies a sparse `vstack` makes.
-    """
-    df = np.zeros(n_terms, np.int64)
-    for m in blocks:
-        df[: m.shape[1]] += np.diff(m.indptr)
-    indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
-    rows = np.empty(indptr[-1], np.int32)
-    counts = np.empty(indptr[-1], np.uint16)
-    fill = indptr[:-1].copy()  # next free slot of each term
-    offset = 0
-    blocks.reverse()
-    while blocks:
-        m = blocks.pop()  # in document order, so each term's rows come out sorted
-        per_term = np.diff(m.indptr)
-        term = np.repeat(np.arange(m.shape[1]), per_term)
-        at = fill[term] + np.arange(m.nnz) - m.indptr[term]
-        rows[at] = m.indices + offset
-        counts[at] = m.data
-        fill[: m.shape[1]] += per_term
-        offset += m.shape[0]
-    return indptr, rows, counts
 
 
 def hits(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
