@@ -298,7 +298,7 @@ class Assistant:
         vector = self._query_vector(standalone)
         dense = idx.dense.search_batch(vector[None, :], self.retrieval.depth)[0]
         memo: dict = {}  # the re-ranker and the answer read the same sentences once
-        passages = self._rank(idx, standalone, vector, dense, answering.CANDIDATES, False, memo)
+        passages = self._rank(idx, standalone, vector, dense, answering.CANDIDATES, grade=False, memo=memo)
         top_cosine = float(idx.dense.similarity([passages[0].id], vector)[0]) if passages else 0.0
         result = answering.compose(
             standalone, passages, idx.snap.documents, idx.lexical.idf, self.embedder,

@@ -43,8 +43,9 @@ class DenseIndex:
     def __init__(
         self, vectors: np.ndarray, kind: str | None = None, release: Callable[[], None] | None = None
     ):
-        """Index the rows of `vectors`; `release`, when given, is called after each batch of
-        rows is added (to drop a memory-mapped file's pages: 1.5 GB at a million rows)."""
+        """Index the rows of `vectors`; `release`, when given, is called once the training
+        sample is drawn and after each batch of rows is added (to drop a memory-mapped
+        file's pages: 1.5 GB at a million rows)."""
         import faiss
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
