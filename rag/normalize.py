@@ -32,20 +32,22 @@ def fold(text: str) -> str:
     >>> fold("Quận 1 có bao nhiêu Đảng viên"), fold("ca sỹ Lý Hải, kĩ sư")
     ('Quan 1 co bao nhieu Dang vien', 'ca si Li Hai, ki su')
     """
-    return _RHYME_Y.sub(lambda m: m.group(1) + ("i" if m.group(2) == "y" else "I"), _strip_marks(text))
+    return _RHYME_Y.sub(lambda m: m.group(1) + ("i" if m.group(2) == "y" else "I"), strip_marks(text))
 
 
-def _strip_marks(text: str) -> str:
+def strip_marks(text: str) -> str:
+    """Diacritics removed and nothing else ("Lý" -> "Ly"; `fold` also spells it "Li")."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
 def has_diacritics(text: str) -> bool:
-    """
+    """Whether any letter carries a mark (an "y" spelled for "i" is not one).
+
     >>> has_diacritics("Quận 1"), has_diacritics("ca sy Ly Hai"), has_diacritics("dong")
     (True, False, False)
     """
-    return _strip_marks(text) != text
+    return strip_marks(text) != text
 
 
 def normalize_number(token: str) -> str:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from rag.extract import people
-from rag.normalize import fold, has_diacritics, terms
+from rag.normalize import fold, has_diacritics, strip_marks, terms
 
 # Cue phrases, matched on the folded lower-cased question with word boundaries. They
 # decide the answer type and are left out of evidence coverage (an answer sentence
@@ -32,11 +32,13 @@ _CUES = {
 _QUESTION_WORDS = {
     "là", "gì", "nào", "thế", "sao", "có", "không", "what", "is", "are", "was", "were", "a", "an", "of", "in", "on", "did", "do", "does", "there", "to", "by", "for", "at", "and",
 }  # fmt: skip
-# How each folded cue or question word is written with its diacritics: an accented
-# question drops "có" but keeps "cồ" ("nước Đại Cồ Việt"), which folds the same way.
+# How each folded cue or question word may be typed: with its diacritics or without any.
+# An accented question drops "có" but keeps "cồ" ("nước Đại Cồ Việt"), which folds the
+# same way; an unaccented one drops "ty" (of "ty le") but keeps "bi" (of "bi thu"), which
+# folds like the English "by".
 _WRITTEN: dict[str, set[str]] = {}
 for _word in [w for cues in _CUES.values() for cue in cues for w in cue.split()] + sorted(_QUESTION_WORDS):
-    _WRITTEN.setdefault(fold(_word), set()).add(_word)
+    _WRITTEN.setdefault(fold(_word), set()).update({_word, strip_marks(_word)})
 _FOLDED_CUES = {kind: [fold(cue) for cue in cues] for kind, cues in _CUES.items()}
 _FOLDED_QUESTION_WORDS = {fold(w) for w in _QUESTION_WORDS}
 _ENGLISH = {
@@ -46,7 +48,7 @@ _ENGLISH = {
 # Nouns for people: "<noun> nào" asks for a person ("nhà thơ nào"), and so does a bare
 # phrase that starts with one ("Tổng thống Úc", "vợ của Pablo Escobar").
 _PERSON_NOUNS = (
-    "nguoi", "ca sy", "ca si", "vua", "nha tho", "nha van", "nha soan kich", "nha khoa hoc",
+    "nguoi", "ca si", "vua", "nha tho", "nha van", "nha soan kich", "nha khoa hoc",
     "cau thu", "hoa si", "tong thong", "thu tuong", "chu tich", "giam doc", "tong giam doc",
     "bo truong", "tac gia", "nhan vat", "vo", "chong", "con trai", "con gai", "con", "cha",
     "me", "bo", "hoang tu", "cong chua", "nu hoang", "hoang de", "huan luyen vien", "dao dien",
@@ -57,7 +59,8 @@ _PERSON_NOUNS = (
 # word to place the figure, "What is the area of …" picked a wrong figure (eval, e38).
 _QUANTITY_NOUNS = ("dan so", "dien tich", "mat do")
 _NAME_OF = ("ten that", "ten hieu", "ten tu", "but danh", "but hieu", "biet danh", "ten khai sinh")
-_PERCENT_CUES = ("ty le", "ti le", "phan tram", "percent", "percentage", "proportion", "rate")
+# Folded forms: "tỷ lệ" and "ty le" fold to "ti le" as well.
+_PERCENT_CUES = ("ti le", "phan tram", "percent", "percentage", "proportion", "rate")
 
 
 @dataclass(frozen=True)
@@ -74,14 +77,15 @@ class Question:
 
 def _is_question_word(word: str, folded: str, cue_words: set[str]) -> bool:
     """A word that asks rather than names: part of a cue found in the question, or a
-    question word. A word typed without diacritics is read folded; one with diacritics
-    must be written as the question word is.
+    question word, typed as that word is written, with or without its diacritics.
 
     >>> [_is_question_word(w, "co", set()) for w in ("có", "cồ", "co")]
     [True, False, True]
+    >>> _is_question_word("bi", "bi", set()), _is_question_word("ty", "ti", {"ti", "le"})
+    (False, True)
     """
     asked = folded in cue_words or folded in _FOLDED_QUESTION_WORDS
-    return asked and (word == folded or word in _WRITTEN.get(folded, ()))
+    return asked and word in _WRITTEN.get(folded, ())
 
 
 def _has(folded: str, phrase: str) -> bool:

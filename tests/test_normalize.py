@@ -60,3 +60,10 @@ def test_question_words_are_read_as_written():
 def test_a_quantity_noun_asks_for_a_figure_and_stays_content():
     q = analyse("Dân số quận 1?")
     assert q.kind == "number" and {"dan", "so", "dan_so"} <= set(q.content)
+
+
+def test_unaccented_question_words_are_read_as_typed():
+    # "bi" (bí thư) folds like the English question word "by"; "ty" (tỷ lệ) like the cue "tỉ".
+    assert "bi_thu" in analyse("bi thu quan 1 la ai").content
+    q = analyse("ty le dang vien quan 1 la bao nhieu")
+    assert q.wants_percent and "ti" not in q.content and "dang_vien" in q.content
