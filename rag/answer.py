@@ -190,10 +190,9 @@ def _read(q: Question, passage: Passage, weights: dict[str, float], idf) -> tupl
         # A sentence often leaves implicit what the one before it named ("Trong
         # năm, …" after "trong năm 2023"), so the decision reads both.
         context = (folded[i - 1] if i else []) + words
-        best = _best_candidate(q, text, words, weights, idf)
+        candidate, quality = _best_candidate(q, text, words, weights, idf) or (None, 0.0)
         out.append(_Sentence(
-            start, end, text, words, coverage(weights, context), coverage(weights, words),
-            best[0] if best else None, best[1] if best else 0.0,
+            start, end, text, words, coverage(weights, context), coverage(weights, words), candidate, quality,
         ))  # fmt: skip
     return passage_cov, out
 
