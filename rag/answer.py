@@ -421,6 +421,7 @@ def compose(
     embedder=None,
     top_cosine: float = 0.0,
     memo: dict | None = None,
+    trace: dict | None = None,
 ) -> Answer:
     """Answer `question` from `passages` (best first).
 
@@ -432,6 +433,7 @@ def compose(
         embedder: used for English questions, to read Vietnamese sentences across languages.
         top_cosine: cosine similarity of the question and the best passage.
         memo: what `gather` already read of these passages for this question.
+        trace: filled with what the decision read (`decision_features`), for eval/.
     """
     q = analyse(question)
     lang = "en" if q.lang == "en" else "vi"
@@ -451,6 +453,8 @@ def compose(
     else:
         threshold = MIN_COVERAGE_CLOSE if top_cosine >= CLOSE_COSINE else MIN_COVERAGE
     found = best is not None and best.coverage >= threshold and _numbers_present(q, best, documents)
+    if trace is not None:
+        trace.update(decision_features(q, best, passages, top_cosine, documents))
     if not found:
         return Answer(question, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang)
 
@@ -471,6 +475,28 @@ def compose(
             break
         budget -= max(4, (len(text) - MAX_TEXT) // len(chosen))
     return Answer(question, text[:MAX_TEXT], True, citations, kind=q.kind, lang=q.lang)
+
+
+def decision_features(
+    q: Question, best: Evidence | None, passages: list[Passage], top_cosine: float, documents
+) -> dict[str, float | str]:
+    """What the reader knows when it decides whether the documents hold the answer."""
+    if best is None:
+        return {"lang": q.lang, "kind": q.kind, "empty": 1.0}
+    return {
+        "lang": q.lang,
+        "kind": q.kind,
+        "coverage": best.coverage,
+        "own_coverage": best.own_coverage,
+        "sentence_score": best.score,
+        "typed": float(best.candidate is not None),
+        "fit": best.candidate_quality,
+        "top_cosine": top_cosine,
+        "top_score": passages[0].score if passages else 0.0,
+        "gap": (passages[0].score - passages[1].score) if len(passages) > 1 else 0.0,
+        "best_rank": float(best.rank),
+        "numbers_present": float(_numbers_present(q, best, documents)),
+    }
 
 
 def _short(ev: Evidence, q: Question) -> str:

@@ -281,13 +281,14 @@ class Assistant:
     def search(self, query: str, k: int = 10) -> list[Passage]:
         return self.search_batch([query], k)[0]
 
-    def ask(self, question: str, history: list[str] | None = None) -> Answer:
+    def ask(self, question: str, history: list[str] | None = None, trace: dict | None = None) -> Answer:
         """Answer `question` from the documents, with citations.
 
         Args:
             question: Vietnamese (accented or not) or English.
             history: earlier questions of the conversation, oldest first; a follow-up
                 such as "Còn quận Tân Bình thì sao?" is read against the last one.
+            trace: filled with the features the answer's decision read (eval/ uses it).
         """
         question = check_question(question)
         standalone = check_question(followup.rewrite(question, history or []))
@@ -302,7 +303,7 @@ class Assistant:
         top_cosine = float(idx.dense.similarity([passages[0].id], vector)[0]) if passages else 0.0
         result = answering.compose(
             standalone, passages, idx.snap.documents, idx.lexical.idf, self.embedder,
-            top_cosine=top_cosine, memo=memo,
+            top_cosine=top_cosine, memo=memo, trace=trace,
         )  # fmt: skip
         return replace(result, question=question, rewritten=standalone if standalone != question else None)
 

@@ -1,0 +1,50 @@
+"""Tune / check discipline: every dev set is split, deterministically, into two sides.
+
+Every weight, threshold and rule is chosen on the *tune* side; the *check* side is only
+reported. The side of a question is decided by a hash of a stable key (its id, or for
+MLQA its article title, so all questions of one article, in Vietnamese and in English,
+stay together), never by anything a change could move.
+
+The rule that keeps the check side honest: when a change is made because of a check
+question (you read it, its answer, or its failure, and changed code or data for it),
+that question moves to tune. Add its key to `MOVED_TO_TUNE` below with the date and the
+reason, in the same commit as the change. Questions never move the other way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+SALT = "rag-vi tune/check v1"
+CHECK_SHARE = 0.5  # half of each set is held out
+# key -> why it moved (see the module docstring). Empty: no check question has been read.
+MOVED_TO_TUNE: dict[str, str] = {}
+
+
+def bucket(key: str, salt: str = SALT) -> float:
+    """A stable number in [0, 1) for `key` (sha1 of salt and key).
+
+    >>> bucket("q1") == bucket("q1"), 0.0 <= bucket("q1") < 1.0
+    (True, True)
+    """
+    digest = hashlib.sha1(f"{salt}\x00{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def side(key: str) -> str:
+    """ "tune" or "check" for a question's split key.
+
+    >>> sorted({side(f"q{i}") for i in range(20)})
+    ['check', 'tune']
+    """
+    if key in MOVED_TO_TUNE:
+        return "tune"
+    return "check" if bucket(key) < CHECK_SHARE else "tune"
+
+
+def by_side(rows: list[dict], key) -> dict[str, list[dict]]:
+    """Rows grouped by side; `key(row)` gives the split key."""
+    out: dict[str, list[dict]] = {"tune": [], "check": []}
+    for row in rows:
+        out[side(key(row))].append(row)
+    return out
