@@ -13,6 +13,8 @@ class Document:
     text: str
     spans: tuple[tuple[int, int], ...]
     fingerprint: str  # sha256 of the raw bytes (or of the record), for incremental updates
+    pages: tuple[int, ...] = ()  # offset where each page starts (PDF, TIFF); () when not paged
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages read by OCR (an image file: (1,))
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class Citation:
     also: tuple[str, ...] = ()
     quote_start: int = 0  # offsets of `quote` in the source text
     quote_end: int = 0
+    page: int | None = None  # 1-based page of the quote (PDF, TIFF); None for other formats
+    heading: str = ""  # heading path of the quote, e.g. "Bộ luật Lao động › Chương VII › Điều 107 › Khoản 1"
+    ocr: bool = False  # the quote was read from a page image by OCR
 
 
 @dataclass(frozen=True)
