@@ -33,3 +33,31 @@ class IndexMismatchError(RagError):
 
 class ModelUnavailableError(RagError):
     """The embedding model cannot be built or loaded offline."""
+
+
+class DuplicateSourceError(RagError, ValueError):
+    """Two documents given at once share one source name."""
+
+
+class IndexWriteError(RagError):
+    """The index directory cannot be written (permissions, a read-only or full disk)."""
+
+
+class IndexingInterrupted(RagError):
+    """An index run was stopped (Ctrl-C) before it saved; the index is as it was."""
+
+
+class LLMError(RagError):
+    """The configured LLM server could not give an answer (the extractive answer is used instead)."""
+
+
+class LLMConnectionError(LLMError, ConnectionError):
+    """Nothing answers at the LLM server's address."""
+
+
+class LLMTimeoutError(LLMError, TimeoutError):
+    """The LLM server did not answer, or did not finish, within the configured time."""
+
+
+class LLMResponseError(LLMError):
+    """The LLM server answered with an error status or with something that is not a chat completion."""
