@@ -53,6 +53,25 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """One sentence of a generated answer and what checking it against its citations found.
+
+    `evidence` is the span of a cited passage that supports the sentence best (its
+    `quote_start:quote_end` are offsets in the source text); `reason` says why a sentence
+    is not verified ("number 9.000 is not in [1]"), empty when it is.
+    """
+
+    text: str  # the sentence as generated, markers included
+    start: int  # offsets in the generated text
+    end: int
+    cites: tuple[int, ...]
+    verified: bool
+    reason: str = ""
+    score: float = 0.0  # word coverage of the sentence by the evidence span
+    evidence: Citation | None = None
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str  # at most 400 characters, with [n] markers
@@ -62,3 +81,6 @@ class Answer:
     kind: str = "other"  # the answer type read from the question
     lang: str = "vi"
     rewritten: str | None = None  # the standalone question a follow-up was read as
+    generated_by: str | None = None  # the LLM that wrote `text`; None for the extractive answer
+    claims: list[Claim] = field(default_factory=list)  # a generated answer's sentences, each checked
+    notice: str | None = None  # one line for the user: how much was verified, or why this is extractive
