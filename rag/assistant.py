@@ -13,7 +13,7 @@ import numpy as np
 
 from rag import answer as answering
 from rag import followup, loader, store
-from rag.chunking import ChunkSettings, chunk_document
+from rag.chunking import ChunkSettings, chunk_document, embedding_text
 from rag.dense import DenseIndex
 from rag.embedding import DEFAULT_MODEL, Embedder, shared
 from rag.errors import (
@@ -28,6 +28,7 @@ from rag.lexical import LexicalIndex, hits
 from rag.passages import PassageTable
 from rag.records import Answer, Document, Passage
 from rag.rerank import rerank
+from rag.structure import ArticleIndex
 
 log = logging.getLogger("rag")
 MAX_QUESTION_CHARS = 2000
@@ -70,6 +71,7 @@ class _Indexes:
         self.lexical = LexicalIndex(snap.passages.texts())
         _return_freed_memory()  # the lexical build's temporaries, before the dense build adds its own
         self.dense = DenseIndex(snap.vectors, release=lambda: store.release_pages(snap.vectors))
+        self.articles = ArticleIndex(snap.documents, snap.passages)  # built on the first question naming one
         _return_freed_memory()
 
 
@@ -131,6 +133,7 @@ class Assistant:
         chunk_overlap: int = ChunkSettings.overlap,
         rebuild: bool = False,
         progress: bool = False,
+        follow_links: bool = False,
     ) -> Assistant:
         """Create the index at `index_dir` from `paths`, or update it incrementally.
 
@@ -140,7 +143,8 @@ class Assistant:
         """
         index_dir = Path(index_dir)
         chunking = ChunkSettings(chunk_size, chunk_overlap)
-        result = loader.load(paths, require=False)  # before the model: bad input fails fast
+        # before the model: bad input fails fast
+        result = loader.load(paths, require=False, follow_links=follow_links)
         exists = (index_dir / "CURRENT").exists() and not rebuild
         if not result.documents and not exists:
             raise EmptyCorpusError(_empty_message(paths, result.skipped))
@@ -177,9 +181,9 @@ class Assistant:
             )
         return cls(index_dir, snap, embedder)
 
-    def add(self, paths: list[str | Path], progress: bool = False) -> UpdateReport:
+    def add(self, paths: list[str | Path], progress: bool = False, follow_links: bool = False) -> UpdateReport:
         """Index new or changed documents; unchanged ones are not re-embedded."""
-        result = loader.load(paths, require=False)
+        result = loader.load(paths, require=False, follow_links=follow_links)
         if not result.documents:
             raise EmptyCorpusError(_empty_message(paths, result.skipped))
         report = self._update(result.documents, [], progress)
@@ -276,6 +280,7 @@ class Assistant:
                 s.coverage_weight, s.typed_weight, s.typed_base, s.soup_weight, grade, memo,
             )  # fmt: skip
             ranked = head + ranked[s.rerank_depth :]
+        ranked = idx.articles.promote(question, ranked)  # "Điều 107 … quy định gì?": that article first
         return ranked[:k]
 
     def search(self, query: str, k: int = 10) -> list[Passage]:
@@ -365,7 +370,8 @@ def _apply(
     keep = np.flatnonzero(~snap.passages.rows_of(replaced))
     new_passages = [p for doc in fresh for p in chunk_document(doc, chunking)]
     t0 = time.perf_counter()
-    new_vectors = embedder.embed_passages([p.text for p in new_passages], progress=progress)
+    texts = [embedding_text(documents[p.source], p) for p in new_passages]  # heading path + text
+    new_vectors = embedder.embed_passages(texts, progress=progress)
     report.embedded_passages = len(new_passages)
     log.debug("embedded %d passages in %.1fs", len(new_passages), time.perf_counter() - t0)
     passages = snap.passages.updated(documents, keep, new_passages)
