@@ -15,6 +15,7 @@ from rag import extract
 from rag.normalize import bigrams, fold, terms, tokens
 from rag.question import Question, analyse
 from rag.records import Answer, Citation, Document, Passage
+from rag.structure import locate  # page, OCR mark and heading path of a citation
 
 CANDIDATES = 8  # passages read for evidence
 MAX_TEXT = 400
@@ -469,7 +470,7 @@ def compose(
     # Quotes share what the short answer leaves of the limit; shrink until all fit.
     budget = (MAX_TEXT - len(head)) // len(chosen)
     while True:
-        citations = [_citation(n, ev, q, budget) for n, ev in enumerate(chosen, 1)]
+        citations = [locate(_citation(n, ev, q, budget), documents) for n, ev in enumerate(chosen, 1)]
         text = head + " ".join(_quoted(c, ev) for c, ev in zip(citations, chosen))
         if len(text) <= MAX_TEXT or budget < 40:
             break
