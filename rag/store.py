@@ -71,6 +71,8 @@ def write_generation(folder: Path, snap: Snapshot) -> None:
         folder / "documents.jsonl",
         _jsonl(
             {"source": d.source, "fingerprint": d.fingerprint, "spans": d.spans, "text": d.text}
+            | ({"pages": d.pages} if d.pages else {})  # PDF page starts and OCR pages, when any
+            | ({"ocr_pages": d.ocr_pages} if d.ocr_pages else {})
             for d in snap.documents.values()
         ),
     )
@@ -145,7 +147,10 @@ def load(index_dir: Path) -> Snapshot:
         for line in (folder / "documents.jsonl").read_text().splitlines():
             r = json.loads(line)
             spans = tuple(tuple(s) for s in r["spans"])
-            documents[r["source"]] = Document(r["source"], r["text"], spans, r["fingerprint"])
+            documents[r["source"]] = Document(
+                r["source"], r["text"], spans, r["fingerprint"],
+                pages=tuple(r.get("pages", ())), ocr_pages=tuple(r.get("ocr_pages", ())),
+            )  # fmt: skip
         passages = PassageTable.from_rows(
             documents, (json.loads(line) for line in (folder / "passages.jsonl").read_text().splitlines())
         )
