@@ -23,6 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--chunk-size", type=int, default=None)
     index.add_argument("--chunk-overlap", type=int, default=None)
     index.add_argument("--rebuild", action="store_true", help="re-embed everything (new model or chunking)")
+    index.add_argument(
+        "--follow-links", action="store_true",
+        help="read files that symbolic links inside a folder lead to outside it (not followed by default)",
+    )  # fmt: skip
     ask = sub.add_parser("ask", help="answer a question with citations")
     ask.add_argument("question")
     ask.add_argument("--index-dir", default="index")
@@ -67,7 +71,7 @@ def _index(args) -> int:
     options.setdefault("chunk_size", ChunkSettings.size)
     options.setdefault("chunk_overlap", ChunkSettings.overlap)
     assistant = Assistant.build(
-        args.paths, index_dir=args.index_dir, rebuild=args.rebuild, progress=True, **options
+        args.paths, index_dir=args.index_dir, rebuild=args.rebuild, progress=True, follow_links=args.follow_links, **options
     )
     r = assistant.last_report
     for name, reason in r.skipped:
