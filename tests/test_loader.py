@@ -96,3 +96,111 @@ def test_html_docx_pdf_and_jsonl(tmp_path):
     assert docs["r1"].text == "Tiêu đề\n\nVăn bản một."
     skipped = dict(result.skipped)
     assert "blank.pdf" in skipped and "set.jsonl:2" in skipped and "set.jsonl:3" in skipped
+
+
+# ---------------------------------------------------------------- issue #10 (loader parts)
+def test_same_file_name_in_two_folders_keeps_both_documents(tmp_path):
+    """`rag index a/report.txt b/report.txt` used to name both "report.txt": one was lost."""
+    for folder, figure in (("a", "11.111"), ("b", "22.222")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(
+            f"Phường Tân Định có {figure} cư dân.", encoding="utf-8"
+        )
+    (tmp_path / "other.txt").write_text("Quận 3 có 12 phường.", encoding="utf-8")
+    given = [tmp_path / "a" / "report.txt", tmp_path / "b" / "report.txt", tmp_path / "other.txt"]
+    result = load(given)
+    docs = {d.source: d.text for d in result.documents}
+    assert docs == {
+        "a/report.txt": "Phường Tân Định có 11.111 cư dân.",
+        "b/report.txt": "Phường Tân Định có 22.222 cư dân.",
+        "other.txt": "Quận 3 có 12 phường.",  # a name that does not collide stays as it was
+    }
+    assert [d.source for d in load(given).documents] == list(docs)  # the same names every run
+    # Two folders holding the same relative path: each name takes its folder's name.
+    result = load([tmp_path / "a", tmp_path / "b"])
+    assert sorted(d.source for d in result.documents) == ["a/report.txt", "b/report.txt"]
+    # The same file given twice is one document, not a collision.
+    assert [d.source for d in load([given[0], given[0]]).documents] == ["report.txt"]
+
+
+def test_duplicate_jsonl_ids_are_skipped_by_name_never_merged(tmp_path):
+    (tmp_path / "one.jsonl").write_text(
+        json.dumps({"id": "r1", "text": "Bản đầu tiên."}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": "r1", "text": "Bản thứ hai, cùng id."}, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "two.jsonl").write_text(
+        json.dumps({"id": "r1", "text": "Bản ở tệp khác."}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": "r2", "text": "Văn bản hai."}, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
+    result = load([tmp_path])
+    assert {d.source: d.text for d in result.documents} == {"r1": "Bản đầu tiên.", "r2": "Văn bản hai."}
+    skipped = dict(result.skipped)
+    assert "duplicate id 'r1', first used at one.jsonl:1" in skipped["one.jsonl:2 (r1)"]
+    assert "duplicate id 'r1', first used at one.jsonl:1" in skipped["two.jsonl:1 (r1)"]
+
+
+def test_utf16_text_files_are_read(tmp_path):
+    text = "Quận 1 có 10 phường và 141.556 người."
+    (tmp_path / "bom.txt").write_bytes(text.encode("utf-16"))  # with a byte-order mark
+    (tmp_path / "be.txt").write_bytes(b"\xfe\xff" + text.encode("utf-16-be"))
+    (tmp_path / "nobom.txt").write_bytes(text.encode("utf-16-le"))  # without one: detected
+    (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    result = load([tmp_path])
+    assert {d.source: d.text for d in result.documents} == {
+        n: text for n in ("be.txt", "bom.txt", "nobom.txt")
+    }
+    assert dict(result.skipped) == {"binary.txt": "binary content, not text"}
+
+
+def test_links_leaving_the_folder_are_not_followed_unless_asked(tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Mật khẩu là 1234.", encoding="utf-8")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "real.txt").write_text("Quận 3 có 12 phường.", encoding="utf-8")
+    (folder / "inside.txt").symlink_to(folder / "real.txt")  # stays inside: read
+    (folder / "leak.txt").symlink_to(outside)
+    result = load([folder])
+    assert sorted(d.source for d in result.documents) == ["inside.txt", "real.txt"]
+    reason = dict(result.skipped)["leak.txt"]
+    assert "outside" in reason and "not followed" in reason and "--follow-links" in reason
+    followed = load([folder], follow_links=True)
+    assert "Mật khẩu là 1234." in {d.source: d.text for d in followed.documents}.values()
+    assert not followed.skipped
+
+
+def test_docx_tables_are_read_row_by_row_with_their_caption(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Báo cáo công tác đảng viên năm 2024.")
+    d.add_paragraph("Bảng 1. Số đảng viên theo quận")
+    table = d.add_table(rows=3, cols=2)
+    for row, cells in zip(
+        table.rows, [("Đơn vị", "Số đảng viên"), ("Quận 1", "9.876"), ("Quận 3", "12.345")]
+    ):
+        for cell, value in zip(row.cells, cells):
+            cell.text = value
+    d.add_paragraph("Tỷ lệ đảng viên trẻ tăng so với năm trước.")
+    d.save(tmp_path / "report.docx")
+    doc = load([tmp_path]).documents[0]
+    assert doc.text == (
+        "Báo cáo công tác đảng viên năm 2024.\n\nBảng 1. Số đảng viên theo quận\n\n"
+        "Đơn vị: Quận 1; Số đảng viên: 9.876\nĐơn vị: Quận 3; Số đảng viên: 12.345\n\n"
+        "Tỷ lệ đảng viên trẻ tăng so với năm trước."
+    )
+    from rag.chunking import embedding_text
+    from rag.structure import heading_path
+
+    row = doc.text.index("Đơn vị: Quận 3")
+    assert heading_path(doc.text, row) == "Bảng 1. Số đảng viên theo quận"
+    passages = chunk_document(doc, ChunkSettings())
+    table_passage = next(p for p in passages if "Quận 3" in p.text)
+    assert doc.text[table_passage.start : table_passage.end] == table_passage.text
+    assert embedding_text(doc, table_passage).startswith("Bảng 1. Số đảng viên theo quận")
