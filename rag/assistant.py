@@ -6,13 +6,14 @@ import ctypes
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from rag import answer as answering
-from rag import followup, loader, store
+from rag import followup, generate, loader, store
 from rag.chunking import ChunkSettings, chunk_document, embedding_text
 from rag.dense import DenseIndex
 from rag.embedding import DEFAULT_MODEL, Embedder, shared
@@ -25,6 +26,7 @@ from rag.errors import (
 )
 from rag.fusion import fuse
 from rag.lexical import LexicalIndex, hits
+from rag.llm import LLMConfig
 from rag.passages import PassageTable
 from rag.records import Answer, Document, Passage
 from rag.rerank import rerank
@@ -113,10 +115,13 @@ class Assistant:
         snap: store.Snapshot,
         embedder: Embedder,
         retrieval: RetrievalSettings | None = None,
+        llm: LLMConfig | None = None,
     ):
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.retrieval = retrieval or RetrievalSettings()
+        self.llm = llm  # an OpenAI-compatible chat server: answers are generated, then checked
+        self.generation = generate.GenerationSettings()
         self._indexes = _Indexes(snap)
         self._query_cache: dict[str, np.ndarray] = {}
         self.last_report: UpdateReport | None = None  # what the last build or update did
@@ -134,6 +139,7 @@ class Assistant:
         rebuild: bool = False,
         progress: bool = False,
         follow_links: bool = False,
+        llm: LLMConfig | None = None,
     ) -> Assistant:
         """Create the index at `index_dir` from `paths`, or update it incrementally.
 
@@ -163,12 +169,14 @@ class Assistant:
             if not exists or report.changed:  # an unchanged corpus leaves the index as it is
                 store.save(index_dir, snap)
         _log_report(report)
-        assistant = cls(index_dir, snap, embedder)
+        assistant = cls(index_dir, snap, embedder, llm=llm)
         assistant.last_report = report
         return assistant
 
     @classmethod
-    def load(cls, index_dir: str | Path = "index", model: str | None = None) -> Assistant:
+    def load(
+        cls, index_dir: str | Path = "index", model: str | None = None, llm: LLMConfig | None = None
+    ) -> Assistant:
         """Open a persisted index with the model that built it."""
         index_dir = Path(index_dir)
         snap = store.load(index_dir)
@@ -179,7 +187,7 @@ class Assistant:
                 f"({snap.manifest['model_fingerprint']}), not {embedder.model_id} ({embedder.fingerprint}); "
                 f"{store.rebuild_hint(index_dir)}"
             )
-        return cls(index_dir, snap, embedder)
+        return cls(index_dir, snap, embedder, llm=llm)
 
     def add(self, paths: list[str | Path], progress: bool = False, follow_links: bool = False) -> UpdateReport:
         """Index new or changed documents; unchanged ones are not re-embedded."""
@@ -288,6 +296,28 @@ class Assistant:
 
     def ask(self, question: str, history: list[str] | None = None, trace: dict | None = None) -> Answer:
         """Answer `question` from the documents, with citations.
+
+        With `self.llm` set, the answer is written by that model and checked sentence by
+        sentence against its citations (rag/generate.py); otherwise, and whenever the model
+        fails, it is the extractive answer (`ask_extractive`, whose arguments these are).
+        """
+        extractive = self.ask_extractive(question, history, trace)
+        if self.llm is None:
+            return extractive
+        return generate.answer(self.search, extractive, self.llm, self.generation)
+
+    def ask_stream(self, question: str, history: list[str] | None = None) -> Iterator[str | Answer]:
+        """As `ask`, the generated text first, piece by piece as the model writes it, the Answer last."""
+        extractive = self.ask_extractive(question, history)
+        if self.llm is None:
+            yield extractive
+            return
+        yield from generate.stream(self.search, extractive, self.llm, self.generation)
+
+    def ask_extractive(
+        self, question: str, history: list[str] | None = None, trace: dict | None = None
+    ) -> Answer:
+        """The extractive answer: a figure, name or date and the sentences it comes from, cited.
 
         Args:
             question: Vietnamese (accented or not) or English.

@@ -148,14 +148,20 @@ def coverage(sentence: str, span: str) -> float:
     return len(wanted & _terms(span)) / len(wanted)
 
 
-def passage_spans(text: str) -> list[tuple[int, int]]:
-    """Candidate evidence spans of a passage: each sentence, and each two adjacent sentences."""
+def passage_sentences(text: str) -> list[tuple[int, int]]:
+    """Offsets of the sentences of a passage (clauses after ";" count as sentences)."""
     ones: list[tuple[int, int]] = []
     start = 0
     for m in _PASSAGE_END.finditer(text):
         _add_plain(text, start, m.end(), ones)
         start = m.end()
     _add_plain(text, start, len(text), ones)
+    return ones
+
+
+def passage_spans(text: str) -> list[tuple[int, int]]:
+    """Candidate evidence spans of a passage: each sentence, and each two adjacent sentences."""
+    ones = passage_sentences(text)
     return ones + [(a[0], b[1]) for a, b in zip(ones, ones[1:])]
 
 
