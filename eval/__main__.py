@@ -52,7 +52,8 @@ def evaluate_one(assistant: Assistant, q: dict) -> dict:
     """Ask one question; score its answer, citations and retrieval."""
     history = q.get("history") or []
     t0 = time.perf_counter()
-    answer = assistant.ask(q["question"], history=history)
+    trace: dict = {}
+    answer = assistant.ask(q["question"], history=history, trace=trace)
     ms = (time.perf_counter() - t0) * 1000
     standalone = answer.rewritten or q["question"]
     ranked = metrics.ranked_sources(assistant.search(standalone, k=20))
@@ -79,6 +80,7 @@ def evaluate_one(assistant: Assistant, q: dict) -> dict:
         "hit@1": metrics.hit_at(ranked, expected, 1) if expected else None,
         "hit@5": metrics.hit_at(ranked, expected, 5) if expected else None,
         "latency_ms": round(ms, 1),
+        "features": trace,
     }  # fmt: skip
 
 
@@ -92,6 +94,8 @@ def summarise(results: list[dict]) -> dict:
         return {
             "n": len(rows),
             "answer_accuracy": _mean(r["correct"] for r in rows),
+            "answer_on_answerable": _mean(r["correct"] for r in rows if r["answerable"]),
+            "found_on_answerable": _mean(r["found"] for r in rows if r["answerable"]),
             "citation_accuracy": _mean(r["citation_ok"] for r in rows),
             "hit@1": _mean(r["hit@1"] for r in rows),
             "hit@5": _mean(r["hit@5"] for r in rows),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from rag import extract
 from rag.normalize import bigrams, fold, terms, tokens
-from rag.question import Question, analyse
+from rag.question import Question, analyse, measures
 from rag.records import Answer, Citation, Document, Passage
 from rag.structure import locate  # page, OCR mark and heading path of a citation
 
@@ -145,10 +145,24 @@ def unit_match(asked: tuple[str, ...], unit: str) -> float:
     return got / len(asked)
 
 
+def fits_measure(measure: str, sentence: str, figure: extract.Candidate) -> bool:
+    """A figure answers a question about `measure` only when written with one of its units.
+
+    >>> s = "Mật độ 12.000 người/km², có 20.000 cán bộ"
+    >>> [fits_measure("density", s, c) for c in extract.numbers(s)]
+    [True, False]
+    """
+    if not measure:
+        return True
+    number_end = figure.start + len(figure.text.split(" ", 1)[0])
+    after = " ".join(fold(sentence[number_end : number_end + 16]).lower().split())
+    return any(re.match(rf"\s*{re.escape(u)}(?![a-z])", after) for u in measures()[measure]["units"])
+
+
 def _candidates(q: Question, sentence: str) -> list[extract.Candidate]:
     if q.kind == "number":
         found = extract.numbers(sentence)
-        found = [c for c in found if c.value not in q.numbers]
+        found = [c for c in found if c.value not in q.numbers and fits_measure(q.measure, sentence, c)]
         if q.wants_percent and any(c.unit == "%" for c in found):
             found = [c for c in found if c.unit == "%"]
         return found

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from rag.extract import people
 from rag.normalize import fold, has_diacritics, strip_marks, terms
@@ -73,6 +76,7 @@ class Question:
     numbers: tuple[str, ...]  # numbers written in the question (must appear near the answer)
     unit: tuple[str, ...]  # folded words of what is counted: "bao nhiêu đảng viên" -> dang, vien
     names: tuple[str, ...] = ()  # people the question names (for "what is X's position")
+    measure: str = ""  # a measure asked for ("density", "area", "population"): rag/data/measures.json
 
 
 def _is_question_word(word: str, folded: str, cue_words: set[str]) -> bool:
@@ -147,6 +151,26 @@ def answer_kind(text: str) -> str:
     return "other"
 
 
+@lru_cache(maxsize=1)
+def measures() -> dict[str, dict[str, list[str]]]:
+    """Measures, their cue words and the units a figure must carry (rag/data/measures.json)."""
+    path = Path(__file__).parent / "data" / "measures.json"
+    return json.loads(path.read_text(encoding="utf-8"))["measures"]
+
+
+def asked_measure(text: str) -> str:
+    """The measure a question asks for, if any (first in the file's order).
+
+    >>> asked_measure("Mật độ dân số quận 1?"), asked_measure("Dân số quận 1?"), asked_measure("Quận 1?")
+    ('density', 'population', '')
+    """
+    folded = fold(text).lower()
+    for name, spec in measures().items():
+        if any(_has(folded, cue) for cue in spec["cues"]):
+            return name
+    return ""
+
+
 def analyse(text: str) -> Question:
     folded = fold(text).lower()
     cue_words = {
@@ -172,6 +196,7 @@ def analyse(text: str) -> Question:
         numbers=numbers,
         unit=unit,
         names=tuple(text[c.start : c.end] for c in people(text)) if kind == "role" else (),
+        measure=asked_measure(text) if kind == "number" else "",
     )
 
 

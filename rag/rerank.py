@@ -9,9 +9,12 @@ Tehran / …") that match every word of a question and state nothing: they are p
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
 
 from rag import answer
 from rag.normalize import terms
@@ -51,6 +54,61 @@ def keyword_soup(text: str) -> float:
     return min(1.0, max(0.0, (0.8 - type_token) / 0.3))
 
 
+FEATURES = ("coverage", "typed", "fit", "soup")
+WEIGHTS_FILE = Path(__file__).parent / "data" / "rerank_weights.json"
+
+
+@dataclass(frozen=True)
+class Weights:
+    """What each feature adds to a passage's fused score (the fused score counts 1)."""
+
+    coverage: float
+    typed: float  # for holding a candidate of the asked type at all
+    fit: float  # per unit of that candidate's fit to the question
+    soup: float  # subtracted, per unit of keyword_soup
+
+
+@lru_cache(maxsize=1)
+def learned_weights() -> dict[str, Weights]:
+    """Per-language weights fit on the tune splits by eval/train_rerank.py ("vi", "en")."""
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    return {lang: Weights(**{k: float(w[k]) for k in FEATURES}) for lang, w in data["weights"].items()}
+
+
+def features(
+    question: str, passages: list[Passage], idf: Callable[[str], float], grade: bool = True,
+    memo: dict | None = None,
+) -> list[tuple[float, float, float, float]]:
+    """For each passage: its best sentence's coverage of the question, whether it holds a
+    candidate of the asked type, that candidate's fit (0 when `grade` is off), keyword soup."""
+    q = analyse(question)
+    best_cov: dict[int, float] = {}
+    quality: dict[int, float] = {}
+    for ev in answer.gather(q, passages, idf, memo):
+        key = id(ev.passage)
+        best_cov[key] = max(best_cov.get(key, 0.0), ev.own_coverage)
+        if ev.candidate is not None:
+            fit = min(ev.candidate_quality, MAX_QUALITY) if grade else 0.0
+            quality[key] = max(quality.get(key, 0.0), fit)
+    return [
+        (best_cov.get(id(p), 0.0), float(id(p) in quality), quality.get(id(p), 0.0), keyword_soup(p.text))
+        for p in passages
+    ]
+
+
+def rerank_weighted(
+    question: str, passages: list[Passage], idf: Callable[[str], float], weights: Weights,
+    grade: bool = True, memo: dict | None = None,
+) -> list[Passage]:
+    """Fused score plus the weighted features, best first."""
+    w = (weights.coverage, weights.typed, weights.fit, -weights.soup)
+    scored = [
+        replace(p, score=p.score + sum(a * b for a, b in zip(w, f)))
+        for p, f in zip(passages, features(question, passages, idf, grade, memo))
+    ]
+    return sorted(scored, key=lambda p: -p.score)
+
+
 def rerank(
     question: str,
     passages: list[Passage],
@@ -70,25 +128,11 @@ def rerank(
         question: the question as asked.
         passages: fused candidates (scores on the fusion's scale).
         idf: weight of a folded index term.
-        coverage_weight, typed_weight, typed_base, soup_weight: chosen on the dev sets
-            (eval/sweep.py): the typed bonus is typed_weight * (typed_base + quality).
+        coverage_weight, typed_weight, typed_base, soup_weight: the hand-set form of
+            `Weights`: the typed bonus is typed_weight * (typed_base + fit).
         grade: grade the typed bonus by the candidate's fit to the question. Off when the
             caller weighs that fit itself (the answer extractor), so it is not counted twice.
         memo: shared with the answer extractor's `gather` for the same question.
     """
-    q = analyse(question)
-    best_cov: dict[int, float] = {}
-    quality: dict[int, float] = {}
-    for ev in answer.gather(q, passages, idf, memo):
-        key = id(ev.passage)
-        best_cov[key] = max(best_cov.get(key, 0.0), ev.own_coverage)
-        if ev.candidate is not None:
-            fit = min(ev.candidate_quality, MAX_QUALITY) if grade else 0.0
-            quality[key] = max(quality.get(key, 0.0), fit)
-    scored = []
-    for p in passages:
-        key = id(p)
-        typed = typed_weight * (typed_base + quality[key]) if key in quality else 0.0
-        bonus = coverage_weight * best_cov.get(key, 0.0) + typed - soup_weight * keyword_soup(p.text)
-        scored.append(replace(p, score=p.score + bonus))
-    return sorted(scored, key=lambda p: -p.score)
+    weights = Weights(coverage_weight, typed_weight * typed_base, typed_weight, soup_weight)
+    return rerank_weighted(question, passages, idf, weights, grade, memo)

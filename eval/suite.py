@@ -1,0 +1,196 @@
+"""The development suite: ViQA dev and MLQA dev (Vietnamese and English), each split into
+tune and check (eval/split.py), with unanswerable questions mixed in.
+
+    python -m eval.suite [--sets viqa,mlqa] [--out eval/results] [--json]
+
+MLQA (CC BY-SA 3.0, ../shared/bench/mlqa, dev split only; provenance in eval/DATA.md):
+its 451 Vietnamese contexts are pooled with ViQA's 3,255 passages. Unanswerable questions
+are made by removal: the articles whose title hashes into the lowest UNANSWERABLE_SHARE
+(salt "unanswerable", independent of the tune/check hash) lose every context from the
+pooled corpus, and their questions are asked with no accepted answer. Each question is
+asked twice, in Vietnamese and in English (the same MLQA question id), and both stay on
+the side of their article title. ViQA's 154 dev questions are all answerable; they are
+asked against ViQA's own corpus and split by question id.
+
+For every side it reports hit@1/5 (by gold source), answer accuracy (an accepted string
+in `answer.text`), `found` on answerable questions, and abstention precision/recall on
+unanswerable ones, per language; per-question results with the decision features go to
+`--out/<set>.jsonl` (the training scripts under eval/ read the tune side only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from eval.__main__ import evaluate_one, summarise
+from eval.split import bucket, side
+from rag.assistant import Assistant
+from rag.e5model import cache_root
+from rag.normalize import fold
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "bench"
+UNANSWERABLE_SHARE = 0.2  # of MLQA articles removed from the corpus
+# Question type from the question words (first match), as in ../shared/bench/mlqa/README.md.
+_TYPES = [
+    ("why", ("tai sao", "vi sao")), ("how", ("nhu the nao", "ra sao")), ("how many", ("bao nhieu",)),
+    ("when", ("khi nao", "bao gio", "nam nao")), ("where", ("o dau",)), ("what", ("gi",)),
+    ("who", ("ai",)), ("which", ("nao",)),
+]  # fmt: skip
+
+
+def question_type(question: str) -> str:
+    """ "why", "how", "how many", "when", "where", "what", "who", "which" or "other".
+
+    >>> question_type("Tại sao trời mưa?"), question_type("Ai là vua?"), question_type("Dân số?")
+    ('why', 'who', 'other')
+    """
+    words = f" {' '.join(fold(question).lower().replace('?', ' ').split())} "
+    for name, cues in _TYPES:
+        if any(f" {c} " in words for c in cues):
+            return name
+    return "other"
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def mlqa(data: Path = SHARED / "mlqa") -> tuple[list[dict], list[dict]]:
+    """(corpus rows kept, question rows in both languages) for the pooled MLQA suite."""
+    corpus = _jsonl(data / "corpus.jsonl")
+    title = {c["id"]: c["title"] for c in corpus}
+    removed = {c["title"] for c in corpus if bucket(c["title"], "unanswerable") < UNANSWERABLE_SHARE}
+    kept = [c for c in corpus if c["title"] not in removed]
+    rows = []
+    for q in _jsonl(data / "questions.jsonl"):
+        article = title[q["gold"][0]]
+        answerable = article not in removed
+        for lang, text in (("vi", q["question"].strip()), ("en", q["question_en"].strip())):
+            rows.append({
+                "id": f"{q['id']}-{lang}", "question": text, "lang": lang,
+                "kind": question_type(q["question"]) if answerable else "unanswerable",
+                "answers": q["answers"] if answerable else [], "sources": q["gold"] if answerable else [],
+                "split_key": article, "qtype": question_type(q["question"]),
+            })  # fmt: skip
+    return kept, rows
+
+
+def viqa(data: Path = SHARED / "viqa") -> list[dict]:
+    return [
+        {"id": q["id"], "question": q["question"], "answers": q["answers"], "sources": q["gold"],
+         "lang": "vi", "kind": "other", "split_key": q["id"], "qtype": question_type(q["question"])}
+        for q in _jsonl(data / "dev.jsonl")
+    ]  # fmt: skip
+
+
+def open_set(name: str) -> tuple[Assistant, list[dict]]:
+    """The index (built once, cached under the model cache) and the questions of a set."""
+    cache = cache_root() / "suite"
+    if name == "viqa":
+        assistant = Assistant.build([SHARED / "viqa" / "corpus.jsonl"], cache / "viqa", progress=True)
+        return assistant, viqa()
+    if name == "mlqa":
+        kept, rows = mlqa()
+        corpus = cache / "mlqa-kept.jsonl"
+        corpus.parent.mkdir(parents=True, exist_ok=True)
+        text = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in kept)
+        if not corpus.exists() or corpus.read_text(encoding="utf-8") != text:
+            corpus.write_text(text, encoding="utf-8")
+        pool = cache / "mlqa-pool"
+        if not pool.exists():  # ViQA's index plus the MLQA contexts: only those are embedded
+            open_set("viqa")
+            shutil.copytree(cache / "viqa", pool)
+        files = [SHARED / "viqa" / "corpus.jsonl", corpus]
+        return Assistant.build(files, pool, progress=True), rows
+    raise SystemExit(f"unknown set {name!r}: choose viqa or mlqa")
+
+
+def run(assistant: Assistant, questions: list[dict], desc: str = "questions") -> list[dict]:
+    assistant.ask(questions[0]["question"])  # warm
+    out = []
+    for q in tqdm(questions, desc=desc):
+        r = evaluate_one(assistant, q)
+        r |= {"side": side(q["split_key"]), "qtype": q["qtype"]}
+        out.append(r)
+    return out
+
+
+def report(results: list[dict]) -> dict:
+    """Summary for all questions and for each side, each with per-language blocks."""
+    out = {}
+    for name in ("all", "tune", "check"):
+        rows = [r for r in results if name == "all" or r["side"] == name]
+        s = summarise(rows)
+        out[name] = {k: v for k, v in s.items() if k not in ("by_kind",)}
+        out[name]["by_qtype_vi"] = {
+            t: summarise([r for r in rows if r["qtype"] == t and r["lang"] == "vi" and r["answerable"]])[
+                "answer_accuracy"]
+            for t in sorted({r["qtype"] for r in rows})
+        }  # fmt: skip
+    return out
+
+
+def table(name: str, rep: dict) -> str:
+    lines = [f"\n{name}", "| side | lang | n | hit@1 | hit@5 | answer (answerable) | found (answerable) "
+             "| abstention P / R | median / p95 ms |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for sname in ("tune", "check", "all"):
+        s = rep[sname]
+        blocks = {"all": s} | s["by_lang"]
+        for lang, b in blocks.items():
+            rows_ab = b
+            ab = s["abstention"] if lang == "all" else None
+            absn = f"{ab['precision']} / {ab['recall']}" if ab and (ab["tp"] + ab["fn"]) else "–"
+            lines.append(
+                f"| {sname} | {lang} | {rows_ab['n']} | {b['hit@1']} | {b['hit@5']} | {b['answer_on_answerable']} | "
+                f"{b['found_on_answerable']} | {absn} | {b['median_ms']} / {b['p95_ms']} |"
+            )
+    return "\n".join(lines)
+
+
+def abstention_by_lang(results: list[dict]) -> dict:
+    from eval.metrics import abstention
+
+    out = {}
+    for sname in ("tune", "check"):
+        for lang in sorted({r["lang"] for r in results}):
+            rows = [r for r in results if r["side"] == sname and r["lang"] == lang]
+            out[f"{sname}/{lang}"] = abstention([not r["answerable"] for r in rows], [not r["found"] for r in rows])
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.suite", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", default="viqa,mlqa")
+    parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    everything = {}
+    for name in args.sets.split(","):
+        assistant, questions = open_set(name)
+        results = run(assistant, questions, desc=name)
+        with (args.out / f"{name}.jsonl").open("w", encoding="utf-8") as f:
+            for r in results:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        rep = report(results)
+        rep["abstention_by_lang"] = abstention_by_lang(results)
+        everything[name] = rep
+        if not args.json:
+            print(table(name, rep), flush=True)
+            print("abstention by side/lang:", json.dumps(rep["abstention_by_lang"]))
+            print("answer accuracy by question type (vi, answerable):",
+                  {k: rep[s]["by_qtype_vi"] for s in ("tune", "check") for k in [s]})  # fmt: skip
+    if args.json:
+        print(json.dumps(everything, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
