@@ -33,6 +33,19 @@ if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# Scanned PDFs and images are read by Tesseract with its Vietnamese model (rag/ocr.py); the
+# tests render their scans with DejaVu Sans. Without them scans are skipped with a message.
+missing=""
+command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie || missing="tesseract-ocr tesseract-ocr-vie"
+[ "${1:-}" = "--test" ] && [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && missing="$missing fonts-dejavu-core"
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
+  echo "== installing $missing (OCR of scanned documents)"
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null; }; then
+    echo "!! could not install: scanned documents will be skipped until you run: apt-get install $missing"
+  fi
+fi
+
 echo "== building the offline model (once; cached in ~/.cache/rag-vi)"
 "$VENV/bin/rag" model
 echo "== indexing seeds/ into index/ (incremental)"
