@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+from collections import Counter
 import logging
 import threading
 import time
@@ -18,6 +19,7 @@ from rag.chunking import ChunkSettings, chunk_document, embedding_text
 from rag.dense import DenseIndex
 from rag.embedding import DEFAULT_MODEL, Embedder, shared
 from rag.errors import (
+    DuplicateSourceError,
     EmptyCorpusError,
     EmptyQuestionError,
     IndexMismatchError,
@@ -27,7 +29,7 @@ from rag.errors import (
 from rag.fusion import fuse
 from rag.lexical import LexicalIndex, hits
 from rag.llm import LLMConfig
-from rag.passages import PassageTable
+from rag.passages import PassageTable, digest
 from rag.records import Answer, Document, Passage
 from rag.rerank import rerank
 from rag.structure import ArticleIndex
@@ -57,6 +59,7 @@ class UpdateReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    removed_documents: list[Document] = field(default_factory=list)  # to undo a removal
     skipped: list[tuple[str, str]] = field(default_factory=list)
     embedded_passages: int = 0
 
@@ -133,9 +136,9 @@ class Assistant:
         cls,
         paths: list[str | Path],
         index_dir: str | Path = "index",
-        model: str = DEFAULT_MODEL,
-        chunk_size: int = ChunkSettings.size,
-        chunk_overlap: int = ChunkSettings.overlap,
+        model: str | None = None,
+        chunk_size: int | None = None,
+        chunk_overlap: int | None = None,
         rebuild: bool = False,
         progress: bool = False,
         follow_links: bool = False,
@@ -144,21 +147,32 @@ class Assistant:
         """Create the index at `index_dir` from `paths`, or update it incrementally.
 
         Documents already indexed with the same content are kept as they are; new ones
-        are appended and changed ones re-embedded. An index built by another model,
-        chunking or format raises IndexMismatchError unless `rebuild` is set.
+        are appended and changed ones re-embedded. An existing index keeps the model and
+        chunking it was built with when none is given; another one raises
+        IndexMismatchError unless `rebuild` is set (defaults: DEFAULT_MODEL, 600 / 100).
+        Two builds of the same directory at once are serialised: the second one starts
+        from what the first one wrote.
         """
         index_dir = Path(index_dir)
-        chunking = ChunkSettings(chunk_size, chunk_overlap)
         # before the model: bad input fails fast
         result = loader.load(paths, require=False, follow_links=follow_links)
-        exists = (index_dir / "CURRENT").exists() and not rebuild
-        if not result.documents and not exists:
-            raise EmptyCorpusError(_empty_message(paths, result.skipped))
-        embedder = shared(model)
+        _refuse_duplicates(result.documents)
         with store.write_lock(index_dir):
+            # Decided under the lock: a writer that finished a moment ago made the index exist.
+            exists = (index_dir / "CURRENT").exists() and not rebuild
+            if not result.documents and not exists:
+                raise EmptyCorpusError(_empty_message(paths, result.skipped))
+            old = store.load(index_dir) if exists else None
+            model = model or (old.manifest["model_id"] if old else DEFAULT_MODEL)
+            kept = ChunkSettings(**old.manifest["chunking"]) if old else ChunkSettings()
+            chunking = ChunkSettings(
+                kept.size if chunk_size is None else chunk_size,
+                kept.overlap if chunk_overlap is None else chunk_overlap,
+            )
+            embedder = shared(model)
             docs = result.documents
-            if exists:
-                snap = store.load(index_dir)
+            if old is not None:
+                snap = old
                 _check_compatible(snap.manifest, embedder, chunking, index_dir)
             else:
                 snap = _empty_snapshot(embedder, chunking)
@@ -194,12 +208,21 @@ class Assistant:
         result = loader.load(paths, require=False, follow_links=follow_links)
         if not result.documents:
             raise EmptyCorpusError(_empty_message(paths, result.skipped))
-        report = self._update(result.documents, [], progress)
+        report = self.add_documents(result.documents, progress)
         report.skipped = result.skipped
         return report
 
+    def add_documents(self, docs: list[Document], progress: bool = False) -> UpdateReport:
+        """Index loaded documents (e.g. ones `remove` returned, to undo a removal)."""
+        _refuse_duplicates(docs)
+        return self._update(docs, [], progress)
+
     def remove(self, sources: list[str]) -> UpdateReport:
-        """Delete documents (by source name) from the index."""
+        """Delete documents (by source name) from the index.
+
+        The report's `removed_documents` holds what was deleted, text included, so the
+        removal can be undone with `add_documents`.
+        """
         return self._update([], sources, progress=False)
 
     def _update(self, docs: list[Document], remove: list[str], progress: bool) -> UpdateReport:
@@ -385,8 +408,10 @@ def _apply(
     report = UpdateReport()
     documents = dict(snap.documents)
     for source in remove:
-        if documents.pop(source, None) is not None:
+        gone = documents.pop(source, None)
+        if gone is not None:
             report.removed.append(source)
+            report.removed_documents.append(gone)
     fresh: list[Document] = []
     for doc in docs:
         old = documents.get(doc.source)
@@ -406,8 +431,30 @@ def _apply(
     log.debug("embedded %d passages in %.1fs", len(new_passages), time.perf_counter() - t0)
     passages = snap.passages.updated(documents, keep, new_passages)
     vectors = np.concatenate([snap.vectors[keep], new_vectors]) if len(keep) else new_vectors
-    manifest = dict(snap.manifest, sources={s: d.fingerprint for s, d in documents.items()})
+    # What each source's vectors were made from, checked now and on every load.
+    digests = {s: d for s, d in snap.manifest.get("passage_digests", {}).items() if s not in replaced}
+    embedded: dict[str, list[str]] = {}
+    for p in new_passages:
+        embedded.setdefault(p.source, []).append(p.text)
+    digests.update({source: digest(texts) for source, texts in embedded.items()})
+    if passages.disagreeing(digests):  # a bug, not bad input: never write such an index
+        raise RagError(f"passages of {passages.disagreeing(digests)[:3]} do not match their vectors")
+    manifest = dict(
+        snap.manifest, sources={s: d.fingerprint for s, d in documents.items()}, passage_digests=digests
+    )
     return store.Snapshot(manifest, documents, passages, vectors), report
+
+
+def _refuse_duplicates(docs: list[Document]) -> None:
+    """Two inputs with one source name would overwrite each other: refuse before writing."""
+    counts = Counter(d.source for d in docs)
+    twice = sorted(name for name, n in counts.items() if n > 1)
+    if twice:
+        raise DuplicateSourceError(
+            f"{len(twice)} source name(s) given twice: {', '.join(twice[:5])}. Each document needs its own "
+            "name: index the folders that hold them (names are paths relative to the folder), rename "
+            "one of the files, or give each jsonl record its own id; nothing was written"
+        )
 
 
 def _previous_documents(index_dir: Path, replaced: set[str]) -> list[Document]:

@@ -6,11 +6,12 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from rag.errors import RagError
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # as a shell reports a Ctrl-C
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--index-dir", default="index")
     ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    ask.add_argument("--llm", default=None, metavar="URL",
+                     help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1; default $RAG_LLM_URL")
+    ask.add_argument("--llm-model", default=None, metavar="NAME", help="model name; default $RAG_LLM_MODEL")
+    ask.add_argument("--llm-key", default=None, metavar="KEY", help="API key; default $RAG_LLM_API_KEY")
+    ask.add_argument("--drop-unverified", action="store_true", help="leave unverified sentences out")
     search = sub.add_parser("search", help="list the best passages")
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5)
@@ -44,34 +50,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def _index(args) -> int:
     from rag.assistant import Assistant
-    from rag.chunking import ChunkSettings
-    from rag.embedding import DEFAULT_MODEL
 
-    options = {}
-    if args.model is None and not args.rebuild:
-        # An existing index keeps its own model and chunking unless told otherwise.
-        from pathlib import Path
-
-        from rag import store
-
-        if (Path(args.index_dir) / "CURRENT").exists():
-            manifest = store.read_manifest(Path(args.index_dir))
-            options = {
-                "model": manifest["model_id"],
-                **{
-                    "chunk_size": manifest["chunking"]["size"],
-                    "chunk_overlap": manifest["chunking"]["overlap"],
-                },
-            }
-    options.setdefault("model", args.model or DEFAULT_MODEL)
-    if args.chunk_size is not None:
-        options["chunk_size"] = args.chunk_size
-    if args.chunk_overlap is not None:
-        options["chunk_overlap"] = args.chunk_overlap
-    options.setdefault("chunk_size", ChunkSettings.size)
-    options.setdefault("chunk_overlap", ChunkSettings.overlap)
+    # Unset options are None: an existing index keeps its own model and chunking.
     assistant = Assistant.build(
-        args.paths, index_dir=args.index_dir, rebuild=args.rebuild, progress=True, follow_links=args.follow_links, **options
+        args.paths,
+        index_dir=args.index_dir,
+        model=args.model,
+        chunk_size=args.chunk_size,
+        chunk_overlap=args.chunk_overlap,
+        rebuild=args.rebuild,
+        progress=True,
+        follow_links=args.follow_links,
     )
     r = assistant.last_report
     for name, reason in r.skipped:
@@ -86,12 +75,33 @@ def _index(args) -> int:
 
 def _ask(args) -> int:
     from rag.assistant import Assistant
+    from rag.llm import LLMConfig
 
-    answer = Assistant.load(args.index_dir).ask(args.question)
+    # The environment is read here, at the edge; flags win over it.
+    env = LLMConfig.from_env()
+    url = args.llm or (env.url if env else None)
+    llm = None
+    if url:
+        model = args.llm_model or (env.model if env else None) or "default"
+        llm = LLMConfig(url, model, args.llm_key or (env.api_key if env else None))
+    assistant = Assistant.load(args.index_dir, llm=llm)
+    assistant.generation = replace(assistant.generation, drop_unverified=args.drop_unverified)
     if args.json:
-        print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(asdict(assistant.ask(args.question)), ensure_ascii=False, indent=2))
         return 0
+    answer = None
+    for event in assistant.ask_stream(args.question):  # the model's text as it comes, then the check
+        if isinstance(event, str):
+            print(event, end="", flush=True, file=sys.stderr)
+        else:
+            answer = event
+    if llm is not None:
+        print(file=sys.stderr)
     print(answer.text)
+    for claim in answer.claims:
+        print(f"  {'✓' if claim.verified else '✗ ' + claim.reason + ':'} {claim.text}")
+    if answer.notice:
+        print(f"  {answer.notice}")
     for c in answer.citations:
         also = f" (also in {', '.join(c.also)})" if c.also else ""
         print(f"  [{c.n}] {c.source}{also} @{c.quote_start}-{c.quote_end}")
@@ -144,6 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as exc:
         print(f"rag: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        # Writes are atomic: a run stopped before its save leaves the index as it was.
+        what = "the index was left as it was" if args.command in ("index", "remove") else "stopped"
+        print(f"rag: interrupted; {what}", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,8 @@ from rag import e5model
 from rag.errors import ModelUnavailableError
 
 DEFAULT_MODEL = e5model.MODEL_ID
+LONG_RUN_SECONDS = 60  # an embedding run expected to take longer is announced with its estimate
+log = logging.getLogger("rag")
 
 
 def resolve(model: str) -> Path | str:
@@ -82,6 +86,7 @@ class Embedder:
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         bar = tqdm(total=len(texts), desc="embedding", unit="passage", disable=not progress)
+        t0 = time.perf_counter()
         for at in range(0, len(texts), self.batch_size):
             rows = order[at : at + self.batch_size]
             with self._lock:
@@ -95,6 +100,17 @@ class Embedder:
                 )
             out[rows] = vectors
             bar.update(len(rows))
+            if callable(progress):  # e.g. the HTTP API's job status: (passages done, passages in all)
+                progress(at + len(rows), len(texts))
+            if at == 0 and progress:
+                # The first batch holds the longest texts, so this errs on the long side.
+                estimate = (time.perf_counter() - t0) / len(rows) * len(texts)
+                if estimate > LONG_RUN_SECONDS:
+                    log.warning(
+                        "embedding %d passages will take about %s on this machine (measured on the "
+                        "first batch); Ctrl-C stops it and leaves the index as it was",
+                        len(texts), _duration(estimate),
+                    )  # fmt: skip
         bar.close()
         return out
 
@@ -106,6 +122,19 @@ class Embedder:
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         return self._encode(texts, self._passage_prompt, progress=progress)
+
+
+def _duration(seconds: float) -> str:
+    """'45 s', '12 min', '2.5 h'.
+
+    >>> _duration(45), _duration(720), _duration(9000)
+    ('45 s', '12 min', '2.5 h')
+    """
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 _shared: dict[str, Embedder] = {}

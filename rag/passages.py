@@ -7,11 +7,25 @@ when the row is asked for, so memory grows by 20 bytes a passage, not a kilobyte
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from rag.records import Document, Passage
+
+
+def digest(texts: Iterable[str]) -> str:
+    """A fingerprint of one source's passage texts, in row order.
+
+    Recorded when the passages are embedded and checked when the index is read, so a
+    row can never point at text other than what its vector was made from.
+    """
+    h = hashlib.sha1()
+    for text in texts:
+        h.update(text.encode())
+        h.update(b"\x00")
+    return h.hexdigest()[:16]
 
 
 class PassageTable(Sequence[Passage]):
@@ -86,6 +100,21 @@ class PassageTable(Sequence[Passage]):
         """Every passage's text in row order, made one at a time."""
         for source, start, end in self.rows():
             yield self.documents[source].text[start:end]
+
+    def digests(self, sources: Iterable[str] | None = None) -> dict[str, str]:
+        """`digest` of each source's passage texts (of every source when None)."""
+        wanted = set(self.names if sources is None else sources)
+        texts: dict[str, list[str]] = {name: [] for name in self.names if name in wanted}
+        for source, start, end in self.rows():
+            if source in texts:
+                texts[source].append(self.documents[source].text[start:end])
+        return {name: digest(t) for name, t in texts.items() if t}  # names of removed sources linger
+
+    def disagreeing(self, recorded: Mapping[str, str]) -> list[str]:
+        """Sources whose passage texts differ from the `recorded` digests (or are missing)."""
+        actual = self.digests()
+        names = set(actual) | set(recorded)
+        return sorted(n for n in names if actual.get(n) != recorded.get(n))
 
     def counts(self) -> dict[str, int]:
         """Passages per source."""

@@ -5,6 +5,11 @@ Layout: `index_dir/CURRENT` names a generation folder holding `manifest.json`,
 generation, then replaces CURRENT in one `os.replace`; a crash at any point leaves
 the previous generation in place and usable. Readers verify checksums, so a damaged
 file is reported by name instead of surfacing as a numpy or FAISS traceback.
+
+Readers take no lock. A reader reads CURRENT once and then opens that generation; a
+save keeps the generation it replaces (only older ones are deleted), so a reader that
+read CURRENT just before a save still finds its folder. Only a reader slower than two
+whole saves can lose its generation, and `load` then reads CURRENT again, once.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import hashlib
 import json
 import mmap
 import os
+import re
 import shutil
 import threading
 import time
@@ -23,12 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
+from rag.errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError, IndexWriteError
 from rag.passages import PassageTable
 from rag.records import Document
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: per-source digests of the passage texts that were embedded
 FILES = ("documents.jsonl", "passages.jsonl", "vectors.npy")
+GENERATION = re.compile(r"gen-[0-9a-f]+-[0-9]+")  # the only names CURRENT may hold
 
 
 @dataclass(frozen=True)
@@ -89,39 +96,72 @@ def write_generation(folder: Path, snap: Snapshot) -> None:
 
 def save(index_dir: Path, snap: Snapshot) -> None:
     """Write `snap` as the new current generation of `index_dir` (atomic)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.time_ns():x}-{os.getpid()}"
-    write_generation(index_dir / name, snap)
+    previous = _pointer_name(index_dir)
     pointer = index_dir / f".CURRENT.{os.getpid()}.tmp"
-    _fsync_write(pointer, name.encode())
-    os.replace(pointer, index_dir / "CURRENT")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        write_generation(index_dir / name, snap)
+        _fsync_write(pointer, name.encode())
+        os.replace(pointer, index_dir / "CURRENT")
+    except OSError as exc:
+        shutil.rmtree(index_dir / name, ignore_errors=True)
+        raise _unwritable(index_dir, exc) from exc
     dir_fd = os.open(index_dir, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    for old in index_dir.glob("gen-*"):  # earlier generations and leftovers of crashed writes
-        if old.name != name:
+    # Older generations and leftovers of crashed writes go; the one just replaced stays,
+    # since a reader may have read CURRENT a moment ago and be opening it now.
+    for old in index_dir.glob("gen-*"):
+        if old.name not in (name, previous):
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _pointer_name(index_dir: Path) -> str | None:
+    """The generation CURRENT names, or None when there is no (readable) pointer."""
+    try:
+        return (index_dir / "CURRENT").read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def current_folder(index_dir: Path) -> Path:
+    """The generation folder CURRENT names (read once), checked to be one of ours."""
     pointer = index_dir / "CURRENT"
-    if not pointer.exists():
+    name = _pointer_name(index_dir)
+    if name is None:
+        if pointer.exists():
+            raise IndexDamagedError(f"{pointer} is unreadable; {rebuild_hint(index_dir)}")
         raise IndexNotFoundError(
             f"no index in {index_dir}: build one with `rag index seeds --index-dir {index_dir}`"
         )
-    folder = index_dir / pointer.read_text().strip()
+    if not GENERATION.fullmatch(name):  # never a path: "../../etc" must not be followed
+        raise IndexDamagedError(
+            f"{pointer} holds {name[:60]!r}, not a generation name; {rebuild_hint(index_dir)}"
+        )
+    folder = index_dir / name
     if not folder.is_dir():
-        raise IndexDamagedError(f"{pointer} names a missing folder; {rebuild_hint(index_dir)}")
+        raise _Vanished(f"{pointer} names a missing folder {name}; {rebuild_hint(index_dir)}")
     return folder
 
 
+class _Vanished(IndexDamagedError):
+    """The generation CURRENT named is gone: a writer may have replaced it meanwhile."""
+
+
 def read_manifest(index_dir: Path) -> dict:
-    path = current_folder(index_dir) / "manifest.json"
+    return _read_manifest(current_folder(index_dir), index_dir)
+
+
+def _read_manifest(folder: Path, index_dir: Path) -> dict:
+    path = folder / "manifest.json"
     try:
         manifest = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if isinstance(exc, FileNotFoundError) and not folder.is_dir():
+            raise _Vanished(f"{folder} vanished while it was read") from exc
         raise IndexDamagedError(f"{path} is unreadable ({exc}); {rebuild_hint(index_dir)}") from exc
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
@@ -132,13 +172,31 @@ def read_manifest(index_dir: Path) -> dict:
 
 
 def load(index_dir: Path) -> Snapshot:
-    """Read and verify the current generation."""
-    manifest = read_manifest(index_dir)
-    folder = current_folder(index_dir)
+    """Read and verify the current generation.
+
+    A generation that vanishes while it is read was replaced by two saves meanwhile;
+    CURRENT is read again, once, before the index is called damaged.
+    """
+    try:
+        return _load(current_folder(index_dir), index_dir)
+    except _Vanished:
+        return _load(current_folder(index_dir), index_dir)
+
+
+def _load(folder: Path, index_dir: Path) -> Snapshot:
+    if not folder.is_dir():
+        raise _Vanished(f"{folder} vanished while it was read")
+    manifest = _read_manifest(folder, index_dir)
     for name in FILES:
         path = folder / name
         expected = manifest.get("files", {}).get(name)
-        if not path.exists() or expected is None or _sha256(path) != expected:
+        try:
+            actual = _sha256(path)
+        except FileNotFoundError:
+            if not folder.is_dir():
+                raise _Vanished(f"{folder} vanished while it was read") from None
+            actual = None
+        if expected is None or actual != expected:
             raise IndexDamagedError(
                 f"index file {path} is missing or damaged (checksum mismatch); {rebuild_hint(index_dir)}"
             )
@@ -158,12 +216,20 @@ def load(index_dir: Path) -> Snapshot:
         # (possibly compressed) copy, and fusion reads only the few rows it scores.
         vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, KeyError, TypeError) as exc:
+        if isinstance(exc, FileNotFoundError) and not folder.is_dir():
+            raise _Vanished(f"{folder} vanished while it was read") from exc
         raise IndexDamagedError(
             f"index in {folder} is inconsistent ({exc}); {rebuild_hint(index_dir)}"
         ) from exc
     if vectors.shape[0] != len(passages):
         raise IndexDamagedError(
             f"{folder} holds {vectors.shape[0]} vectors for {len(passages)} passages; {rebuild_hint(index_dir)}"
+        )
+    disagree = passages.disagreeing(manifest.get("passage_digests", {}))
+    if disagree:
+        raise IndexDamagedError(
+            f"{folder}: the passages of {', '.join(disagree[:3])} are not the text their vectors "
+            f"were made from; {rebuild_hint(index_dir)}"
         )
     return Snapshot(manifest, documents, passages, vectors)
 
@@ -183,13 +249,27 @@ def release_pages(vectors: np.ndarray) -> None:
 _thread_locks: dict[str, threading.Lock] = {}
 
 
+def _unwritable(index_dir: Path, exc: OSError) -> IndexWriteError:
+    return IndexWriteError(
+        f"cannot write the index in {index_dir} ({exc.strerror or exc}): give this user write access "
+        "to it (or free some disk space), or pass another --index-dir; the index is as it was"
+    )
+
+
 @contextlib.contextmanager
 def write_lock(index_dir: Path):
-    """Serialise writers: across threads (a lock) and processes (flock on index_dir/.lock)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
+    """Serialise writers: across threads (a lock) and processes (flock on index_dir/.lock).
+
+    Everything a writer reads to decide what to write must be read inside this block.
+    """
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = (index_dir / ".lock").open("a")
+    except OSError as exc:
+        raise _unwritable(index_dir, exc) from exc
     key = str(index_dir.resolve())
     lock = _thread_locks.setdefault(key, threading.Lock())
-    with lock, (index_dir / ".lock").open("a") as handle:
+    with lock, handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -48,5 +48,8 @@ fi
 
 echo "== building the offline model (once; cached in ~/.cache/rag-vi)"
 "$VENV/bin/rag" model
-echo "== indexing seeds/ into index/ (incremental)"
-"$VENV/bin/rag" index seeds --index-dir index
+echo "== indexing seeds/ into index/ (incremental; built here, not kept in git)"
+if ! "$VENV/bin/rag" index seeds --index-dir index; then
+  echo "== index/ was written by another version: rebuilding it"
+  "$VENV/bin/rag" index seeds --index-dir index --rebuild
+fi
