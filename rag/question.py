@@ -151,6 +151,38 @@ def answer_kind(text: str) -> str:
     return "other"
 
 
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def lexical_query(text: str) -> str:
+    """What the word index is asked. For an English question over Vietnamese text only the
+    names and figures it writes ("Ho Chi Minh", "1975") can occur verbatim; its other words
+    fold into unrelated Vietnamese syllables ("to" = "tổ", "do" = "độ", "an" = "ăn"), so
+    they are left to the embedding. Other questions are asked as written.
+
+    >>> lexical_query("How many party members does Ho Chi Minh City have in 2020?")
+    'Ho Chi Minh City 2020'
+    >>> lexical_query("Quận 1 có bao nhiêu đảng viên?")
+    'Quận 1 có bao nhiêu đảng viên?'
+    """
+    if language(text) != "en":
+        return text
+    words = [m.group() for m in _WORD.finditer(text)]
+    keep = [
+        w for i, w in enumerate(words)
+        if any(ch.isdigit() for ch in w) or (w[0].isupper() and (i or w.lower() not in _ENGLISH_WORDS))
+    ]  # fmt: skip
+    return " ".join(keep)
+
+
+# Function words that open an English question, capitalised only because they come first.
+_ENGLISH_WORDS = _ENGLISH | {
+    "why", "whom", "whose", "do", "in", "on", "at", "for", "to", "by", "from", "as", "after",
+    "before", "during", "according", "name", "list", "give", "a", "an", "were", "has", "have", "had",
+    "can", "could", "would", "should", "will", "if", "about", "besides", "other", "since", "with", "into",
+}  # fmt: skip
+
+
 @lru_cache(maxsize=1)
 def measures() -> dict[str, dict[str, list[str]]]:
     """Measures, their cue words and the units a figure must carry (rag/data/measures.json)."""

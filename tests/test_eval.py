@@ -61,3 +61,43 @@ def test_script_end_to_end(seeds_index, tmp_path, capsys):
     assert results[1]["rewritten"] == "quận Tân Bình có bao nhiêu đảng viên?"
     assert (out / "report.md").read_text().startswith("# Evaluation")
     assert (out / "summary.png").stat().st_size > 1000
+
+
+def test_sides_are_stable_and_split_about_half():
+    from eval.split import side
+
+    keys = [f"q{i}" for i in range(400)]
+    sides = [side(k) for k in keys]
+    assert sides == [side(k) for k in keys]  # deterministic
+    assert 150 < sides.count("check") < 250
+
+
+def test_a_question_moved_to_tune_stays_there(monkeypatch):
+    from eval import split
+
+    key = next(f"q{i}" for i in range(100) if split.side(f"q{i}") == "check")
+    monkeypatch.setitem(split.MOVED_TO_TUNE, key, "changed for it")
+    assert split.side(key) == "tune"
+
+
+def test_mlqa_suite_keeps_languages_together_and_removes_whole_articles():
+    import pytest
+
+    from eval.split import side
+    from eval.suite import SHARED, UNANSWERABLE_SHARE, mlqa
+
+    if not (SHARED / "mlqa" / "questions.jsonl").exists():
+        pytest.skip("the MLQA dev files (../shared/bench/mlqa) are not on this machine")
+    kept, rows = mlqa()
+    kept_ids = {c["id"] for c in kept}
+    by_id: dict[str, list[dict]] = {}
+    for r in rows:
+        by_id.setdefault(r["id"].rsplit("-", 1)[0], []).append(r)
+    assert all(len(pair) == 2 and {r["lang"] for r in pair} == {"vi", "en"} for pair in by_id.values())
+    assert all(side(a["split_key"]) == side(b["split_key"]) and a["answers"] == b["answers"] for a, b in by_id.values())
+    unanswerable = [r for r in rows if not r["answers"]]
+    # An unanswerable question's article has no context left; an answerable one's gold is kept.
+    assert all(set(r["sources"]) <= kept_ids for r in rows if r["answers"])
+    titles = {c["title"] for c in kept}
+    assert not any(r["split_key"] in titles for r in unanswerable)
+    assert abs(len(unanswerable) / len(rows) - UNANSWERABLE_SHARE) < 0.1
