@@ -52,18 +52,32 @@ TEXT = {
         "send": "Gửi",
         "evidence": "Bằng chứng",
         "source": "Mở nguồn",
-        "upload": "Thêm tài liệu (.txt .md .html .pdf .docx .jsonl)",
+        "upload": "Thêm tài liệu (.txt .md .html .pdf .docx .jsonl, ảnh quét)",
         "add": "Lập chỉ mục",
         "documents": "Tài liệu đã lập chỉ mục",
+        "headers": ["Tài liệu", "Ký tự", "Đoạn"],
         "remove": "Xóa tài liệu",
-        "remove_btn": "Xóa",
+        "remove_btn": "Xóa…",
+        "confirm": "Xóa **{name}** khỏi chỉ mục? Có thể hoàn tác ngay sau đó.",
+        "confirm_btn": "Xóa hẳn",
+        "cancel": "Hủy",
+        "undo": "Hoàn tác",
+        "restored": "Đã khôi phục",
+        "pick_first": "Hãy chọn một tài liệu để xóa.",
         "k": "Số đoạn hiển thị",
         "scores": "Hiện điểm",
+        "settings": "⚙️ Tài liệu & cài đặt",
         "empty": "Hãy nhập một câu hỏi về tài liệu, ví dụ: “Quận 1 có bao nhiêu đảng viên?”",
         "too_long": "Câu hỏi dài {n:,} ký tự, giới hạn là {limit:,}. Hãy hỏi ngắn hơn, hoặc thêm văn bản dài như một tài liệu.",
         "not_found": "Không có trong tài liệu",
-        "related": "Các đoạn liên quan nhất",
-        "others": "Các đoạn khác",
+        "not_found_body": "Tài liệu không có thông tin để trả lời câu hỏi này. Các đoạn gần nhất nằm ở khung “Bằng chứng”; bấm vào một đoạn để mở nguồn.",
+        "related": "Các đoạn gần nhất (không chứa câu trả lời)",
+        "cited": "Trích dẫn: các đoạn nêu câu trả lời",
+        "others": "Các đoạn khác: tìm thấy nhưng không nêu câu trả lời",
+        "score_help": "điểm = độ liên quan khi tìm kiếm, cùng một thang cho mọi đoạn; đoạn được trích dẫn đứng đầu vì nó nêu câu trả lời",
+        "score": "điểm",
+        "page": "trang",
+        "ocr": "đọc từ ảnh quét (OCR)",
         "no_evidence": "Bằng chứng của câu trả lời sẽ hiện ở đây.",
         "read_as": "Hiểu là",
         "seconds": "giây",
@@ -72,6 +86,7 @@ TEXT = {
         "nothing": "Chưa chọn tệp nào.",
         "removed": "Đã xóa",
         "examples": "Câu hỏi mẫu",
+        "too_big": "{name}: {mb:.1f} MB, vượt giới hạn tải lên {limit:.0f} MB (lập chỉ mục sẽ mất khoảng {estimate}). Hãy tách nhỏ tệp, hoặc lập chỉ mục bằng dòng lệnh: rag index TỆP",
     },
     "en": {
         "title": "Document Q&A — answers with citations",
@@ -80,18 +95,32 @@ TEXT = {
         "send": "Send",
         "evidence": "Evidence",
         "source": "Open source",
-        "upload": "Add documents (.txt .md .html .pdf .docx .jsonl)",
+        "upload": "Add documents (.txt .md .html .pdf .docx .jsonl, scans)",
         "add": "Index",
         "documents": "Indexed documents",
+        "headers": ["Source", "Characters", "Passages"],
         "remove": "Remove a document",
-        "remove_btn": "Remove",
+        "remove_btn": "Remove…",
+        "confirm": "Remove **{name}** from the index? You can undo it right after.",
+        "confirm_btn": "Remove",
+        "cancel": "Cancel",
+        "undo": "Undo",
+        "restored": "Restored",
+        "pick_first": "Choose a document to remove first.",
         "k": "Passages shown",
         "scores": "Show scores",
+        "settings": "⚙️ Documents & settings",
         "empty": "Type a question about the documents, e.g. “How many party members are there in District 1?”",
         "too_long": "The question has {n:,} characters; the limit is {limit:,}. Ask a shorter question, or add long text as a document.",
         "not_found": "Not in the documents",
-        "related": "Closest passages",
-        "others": "Other passages",
+        "not_found_body": "The documents do not contain the answer to this question. The closest passages are in the “Evidence” panel; click one to open its source.",
+        "related": "Closest passages (they do not hold the answer)",
+        "cited": "Cited: the passages that state the answer",
+        "others": "Other passages: found, but they do not state the answer",
+        "score_help": "score = search relevance, one scale for every passage; a cited passage comes first because it states the answer",
+        "score": "score",
+        "page": "page",
+        "ocr": "read from a scan (OCR)",
         "no_evidence": "The evidence for an answer appears here.",
         "read_as": "Read as",
         "seconds": "s",
@@ -100,6 +129,7 @@ TEXT = {
         "nothing": "No file chosen.",
         "removed": "Removed",
         "examples": "Example questions",
+        "too_big": "{name}: {mb:.1f} MB, over the {limit:.0f} MB upload limit (indexing would take about {estimate}). Split the file, or index it from the command line: rag index FILE",
     },
 }
 CSS = """
@@ -109,21 +139,35 @@ CSS = """
 .cite mark, #source-view mark { background: #ffe58f; padding: 0 1px; }
 .related { border-style: dashed; opacity: 0.9; }
 .notfound { background: #fff4e5; border: 1px solid #f0b429; border-radius: 8px; padding: 8px 10px; }
+.evidence-note { font-size: 0.8em; color: #57606a; margin: 2px 0 6px; }
 #source-view .doc { max-height: 420px; overflow-y: auto; white-space: pre-wrap; font-size: 0.92em;
                     border: 1px solid #d0d7de; border-radius: 8px; padding: 10px; }
+#title-row { align-items: center; }
+#title-row > * { min-height: 0; }
+#lang { flex-grow: 0; min-width: 0; }
+#lang .wrap { flex-wrap: nowrap; }
+@media (max-width: 640px) {
+  #chat { height: 300px !important; max-height: 300px; }
+  #title-row h2 { font-size: 1.1em; }
+}
 """
-# A click on a citation card selects its entry in the "open source" picker.
+# A click on a card (a citation or a related passage) selects its entry in the "open
+# source" picker. Keys hold any character a file name may ("), so they are escaped for
+# the selector, never spliced into it raw.
 JS = """
 () => {
   document.addEventListener('click', (e) => {
     const card = e.target.closest('[data-cite]');
     if (!card) return;
-    const input = document.querySelector(`#cite-picker input[value="${card.dataset.cite}"]`);
+    const input = document.querySelector(`#cite-picker input[value="${CSS.escape(card.dataset.cite)}"]`);
     if (input) input.click();
   });
 }
 """
 SCROLL_JS = "() => { setTimeout(() => document.querySelector('#source-view mark')?.scrollIntoView({block: 'center'}), 150); }"
+# Characters Markdown reads as markup; a question is shown as typed, so they are escaped.
+MARKDOWN_CHARS = "\\`*_{}[]()#+-.!|<>~"
+SECONDS_PER_MB = 75.0  # embedding time of plain text on 2 cores (~2,000 passages a MB at ~38 passages/s)
 
 
 # ------------------------------------------------------------------ rendering (pure)
@@ -136,50 +180,113 @@ def highlight(text: str, start: int, end: int) -> str:
     return f"{html.escape(text[:start])}<mark>{html.escape(text[start:end])}</mark>{html.escape(text[end:])}"
 
 
-def cite_key(c: Citation) -> str:
-    return f"[{c.n}] {c.source}"
+def as_typed(text: str) -> str:
+    """A user's text for a Markdown+HTML bubble, so that it shows exactly as typed.
+
+    >>> as_typed("**bold** <img src=x>")
+    '\\\\*\\\\*bold\\\\*\\\\* &lt;img src=x&gt;'
+    """
+    escaped = "".join("\\" + ch if ch in MARKDOWN_CHARS and ch not in "<>" else ch for ch in text)
+    return html.escape(escaped, quote=False)
 
 
-def render_citation(c: Citation, show_score: bool) -> str:
-    """A citation card: source (and merged duplicates), score, passage with the quote marked."""
+def cite_key(n: int, source: str) -> str:
+    """The picker's label for card `n` ("[1] a.txt"); related passages are numbered too."""
+    return f"[{n}] {source}"
+
+
+def _where(page: int | None, ocr: bool, t: dict) -> str:
+    where = f" · {t['page']} {page}" if page else ""
+    return where + (f" · {t['ocr']}" if ocr else "")
+
+
+def render_citation(c: Citation, show_score: bool, lang: str = "vi") -> str:
+    """A citation card: source (and merged duplicates), page, score, passage with the quote marked."""
+    t = TEXT[lang]
     also = f" · = {html.escape(', '.join(c.also))}" if c.also else ""
-    score = f" · score {c.score:.3f}" if show_score else ""
+    score = f" · {t['score']} {c.score:.3f}" if show_score else ""
+    heading = f'<div class="head">{html.escape(c.heading)}</div>' if c.heading else ""
     body = highlight(c.text, c.quote_start - c.start, c.quote_end - c.start)
     return (
-        f'<div class="cite" data-cite="{html.escape(cite_key(c))}">'
-        f'<div class="head"><b>[{c.n}]</b> {html.escape(c.source)}{also}{score}</div>{body}</div>'
+        f'<div class="cite" data-cite="{html.escape(cite_key(c.n, c.source))}">'
+        f'<div class="head"><b>[{c.n}]</b> {html.escape(c.source)}{also}{html.escape(_where(c.page, c.ocr, t))}'
+        f"{score}</div>{heading}{body}</div>"
     )
 
 
-def render_passage(p: Passage, show_score: bool, css: str = "related") -> str:
-    score = f" · score {p.score:.3f}" if show_score else ""
-    return f'<div class="cite {css}"><div class="head">{html.escape(p.source)}{score}</div>{html.escape(p.text)}</div>'
+def render_passage(p: Passage, n: int, show_score: bool, lang: str = "vi", css: str = "related") -> str:
+    """A passage that is not cited, numbered `n` in the picker so it can be opened too."""
+    t = TEXT[lang]
+    score = f" · {t['score']} {p.score:.3f}" if show_score else ""
+    return (
+        f'<div class="cite {css}" data-cite="{html.escape(cite_key(n, p.source))}">'
+        f'<div class="head">({n}) {html.escape(p.source)}{score}</div>{html.escape(p.text)}</div>'
+    )
+
+
+def extra_passages(answer: Answer, k: int) -> list[Passage]:
+    """The passages shown beside the citations: read for the answer but not cited (or, when
+    nothing was found, the closest ones), on the citations' own score scale."""
+    if not answer.found:
+        return list(answer.related or answer.passages)[:k]
+    cited = {(c.source, c.start) for c in answer.citations}
+    return [p for p in answer.passages if (p.source, p.start) not in cited][:k]
 
 
 def render_evidence(answer: Answer, extra: list[Passage], show_score: bool, lang: str) -> str:
     t = TEXT[lang]
+    first = len(answer.citations) + 1
+    cards = "".join(render_passage(p, n, show_score, lang) for n, p in enumerate(extra, first))
+    note = f'<div class="evidence-note">{t["score_help"]}</div>' if show_score else ""
     if not answer.found:
-        cards = "".join(render_passage(p, show_score) for p in extra)
-        return f'<div class="notfound"><b>{t["not_found"]}</b></div><h4>{t["related"]}</h4>{cards}'
-    cards = "".join(render_citation(c, show_score) for c in answer.citations)
+        return f'<div class="notfound"><b>{t["not_found"]}</b></div><h4>{t["related"]}</h4>{note}{cards}'
+    cited = "".join(render_citation(c, show_score, lang) for c in answer.citations)
+    html_ = f"<h4>{t['cited']}</h4>{note}{cited}"
     if extra:
-        cards += f"<h4>{t['others']}</h4>" + "".join(render_passage(p, show_score) for p in extra)
-    return cards
+        html_ += f"<h4>{t['others']}</h4>{cards}"
+    return html_
 
 
-def render_source(source: str, text: str, start: int, end: int) -> str:
-    """The whole document with the cited span marked (the page scrolls to it)."""
-    return f'<h4>{html.escape(source)}</h4><div class="doc">{highlight(text, start, end)}</div>'
+def picker_entries(answer: Answer, extra: list[Passage]) -> list[tuple[str, str, int, int, int | None]]:
+    """(key, source, start, end, page) of every card that can be opened, in card order."""
+    entries = [(cite_key(c.n, c.source), c.source, c.quote_start, c.quote_end, c.page) for c in answer.citations]
+    first = len(answer.citations) + 1
+    entries += [(cite_key(n, p.source), p.source, p.start, p.end, None) for n, p in enumerate(extra, first)]
+    return entries
+
+
+def page_span(pages: tuple[int, ...], length: int, page: int | None) -> tuple[int, int]:
+    """Start and end offsets of 1-based `page` in a text of `length` (the whole text when unpaged).
+
+    >>> page_span((0, 10, 25), 40, 2), page_span((), 40, None)
+    ((10, 25), (0, 40))
+    """
+    if not pages or not page:
+        return 0, length
+    return pages[page - 1], pages[page] if page < len(pages) else length
+
+
+def render_source(source: str, text: str, start: int, end: int, page: int | None = None,
+                  pages: tuple[int, ...] = (), lang: str = "vi") -> str:  # fmt: skip
+    """The document (of a paged one, the cited page) with the cited span marked; the page scrolls to it."""
+    lo, hi = page_span(pages, len(text), page)
+    title = html.escape(source) + (f" · {TEXT[lang]['page']} {page}" if page and pages else "")
+    return f'<h4>{title}</h4><div class="doc">{highlight(text[lo:hi], start - lo, end - lo)}</div>'
 
 
 def chat_message(answer: Answer, seconds: float, lang: str) -> str:
-    """The assistant's chat bubble: a found answer as is; an abstention marked as such."""
+    """The assistant's chat bubble, in the UI's language when it is the UI speaking.
+
+    A found answer is shown as the documents word it; "not in the documents" is the UI's
+    own message, so it follows the language switch.
+    """
     t = TEXT[lang]
-    text = html.escape(answer.text)
+    if answer.found:
+        text = html.escape(answer.text)
+    else:
+        text = f"⚠️ <b>{t['not_found']}.</b> {html.escape(t['not_found_body'])}"
     if answer.rewritten:
         text = f"<i>{t['read_as']}: {html.escape(answer.rewritten)}</i><br>{text}"
-    if not answer.found:
-        text = f"⚠️ <b>{t['not_found']}.</b> {text}"
     return f"{text}<br><small>{seconds:.2f} {t['seconds']}</small>"
 
 
@@ -187,12 +294,71 @@ def documents_table(assistant: Assistant) -> list[list]:
     return [list(row) for row in assistant.inventory()]
 
 
+def status_html(lines: list[tuple[str, str]]) -> str:
+    """Upload/removal status: (label, detail) lines, both escaped (file names are not HTML)."""
+    return "".join(f"<div><b>{html.escape(label)}</b> {html.escape(detail)}</div>" for label, detail in lines)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def oversized(paths: list[Path], limit_bytes: int, lang: str) -> list[str]:
+    """A message for each file over the upload limit (with the indexing time it would take)."""
+    t = TEXT[lang]
+    out = []
+    for path in paths:
+        size = path.stat().st_size
+        if size > limit_bytes:
+            mb = size / 2**20
+            out.append(t["too_big"].format(name=path.name, mb=mb, limit=limit_bytes / 2**20,
+                                           estimate=_duration(mb * SECONDS_PER_MB)))  # fmt: skip
+    return out
+
+
+def stage_uploads(paths: list[Path], folder: Path) -> Path:
+    """Copy uploads into `folder` under their own names, so sources are named as the user's files.
+
+    Gradio keeps each upload in a folder of its own (/tmp/gradio/<hash>/name); indexed from
+    there, the hash would show. Two uploads of one name in one batch get "name (2).ext".
+    """
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        target = folder / path.name
+        n = 2
+        while target.exists():
+            target = folder / f"{path.stem} ({n}){path.suffix}"
+            n += 1
+        shutil.copyfile(path, target)
+    return folder
+
+
+def default_upload_limit() -> int:
+    from rag.api import ApiSettings
+
+    return ApiSettings.from_env("127.0.0.1").max_upload_bytes
+
+
 # ------------------------------------------------------------------------- the app
-def build_app(assistant: Assistant):
+def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
+    import tempfile
+
     import gradio as gr
+
+    limit = max_upload_bytes or default_upload_limit()
 
     def lang_of(choice: str) -> str:
         return "en" if choice == "English" else "vi"
+
+    def inventory(lang: str):
+        t = TEXT[lang]
+        sources = sorted(d.source for d in assistant.documents())
+        return (
+            gr.Dataframe(value=documents_table(assistant), headers=t["headers"]),
+            gr.update(choices=sources, value=None),
+        )
 
     def ask(message, chat, k, show_score, lang_choice, asked):
         lang = lang_of(lang_choice)
@@ -210,57 +376,82 @@ def build_app(assistant: Assistant):
         except RagError as exc:
             return "", chat, gr.update(), gr.update(), str(exc), asked, [], gr.update()
         seconds = time.perf_counter() - t0
-        shown = {(c.source, c.start) for c in answer.citations}
-        standalone = answer.rewritten or answer.question  # the question as stripped and read
-        extra = [p for p in (answer.related or assistant.search(standalone, k=int(k)))
-                 if (p.source, p.start) not in shown][: int(k)]  # fmt: skip
+        extra = extra_passages(answer, int(k))
         chat += [
-            {"role": "user", "content": answer.question},
+            {"role": "user", "content": as_typed(answer.question)},
             {"role": "assistant", "content": chat_message(answer, seconds, lang)},
         ]
-        asked.append(standalone)
-        keys = [cite_key(c) for c in answer.citations]
+        asked.append(answer.rewritten or answer.question)  # the question as stripped and read
+        entries = picker_entries(answer, extra)
+        keys = [e[0] for e in entries]
         return (
             "", chat, render_evidence(answer, extra, bool(show_score), lang),
-            gr.update(choices=keys, value=None, visible=bool(keys)), "", asked,
-            [(cite_key(c), c.source, c.quote_start, c.quote_end) for c in answer.citations], "",
+            gr.update(choices=keys, value=None, visible=bool(keys)), "", asked, entries, "",
         )  # fmt: skip
 
-    def open_source(key, cites):
-        for k, source, start, end in cites or []:
+    def open_source(key, entries, lang_choice):
+        for k, source, start, end, page in entries or []:
             if k == key:
-                return render_source(source, assistant.source_text(source), start, end)
+                try:
+                    doc = assistant.document(source)
+                except KeyError:  # removed since it was cited
+                    return ""
+                return render_source(source, doc.text, start, end, page, doc.pages, lang_of(lang_choice))
         return ""
 
     def add_documents(files, lang_choice, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio injects it)
-        t = TEXT[lang_of(lang_choice)]
+        lang = lang_of(lang_choice)
+        t = TEXT[lang]
         if not files:
-            return t["nothing"], documents_table(assistant), gr.update()
+            return status_html([("", t["nothing"])]), *inventory(lang), gr.update()
         paths = [Path(f if isinstance(f, str) else f.name) for f in files]
+        too_big = oversized(paths, limit, lang)
+        if too_big:
+            return status_html([("⚠️", m) for m in too_big]), *inventory(lang), None
         progress(0, desc="…")
-        try:
-            report = assistant.add(paths, progress=True)
-        except RagError as exc:  # nothing readable: the index is untouched
-            return f"**{exc}**", documents_table(assistant), gr.update()
-        lines = [f"**{t['indexed']}**: {', '.join(report.added + report.updated) or '–'}"]
-        lines += [f"**{t['skipped']}** {name}: {why}" for name, why in report.skipped]
-        sources = [d.source for d in assistant.documents()]
-        return "\n\n".join(lines), documents_table(assistant), gr.update(choices=sorted(sources))
+        with tempfile.TemporaryDirectory(prefix="rag-upload-") as tmp:
+            folder = stage_uploads(paths, Path(tmp))
+            try:
+                report = assistant.add([folder], progress=True)
+            except RagError as exc:  # nothing readable: the index is untouched
+                return status_html([("⚠️", str(exc).replace(str(folder) + "/", "").replace(str(folder), ""))]), \
+                    *inventory(lang), None  # fmt: skip
+        lines = [(t["indexed"] + ":", ", ".join(report.added + report.updated) or "–")]
+        lines += [(t["skipped"], f"{name}: {why}") for name, why in report.skipped]
+        return status_html(lines), *inventory(lang), None  # the upload box is emptied
 
-    def remove_document(source, lang_choice):
+    def ask_removal(source, lang_choice):
         t = TEXT[lang_of(lang_choice)]
         if not source:
-            return "", documents_table(assistant), gr.update()
-        assistant.remove([source])
-        sources = sorted(d.source for d in assistant.documents())
-        return (
-            f"**{t['removed']}**: {source}",
-            documents_table(assistant),
-            gr.update(choices=sources, value=None),
-        )
+            return gr.update(value=t["pick_first"], visible=True), gr.update(visible=False)
+        return gr.update(value=t["confirm"].format(name=source), visible=True), gr.update(visible=True)
+
+    def cancel_removal():
+        return gr.update(value="", visible=False), gr.update(visible=False)
+
+    def remove_document(source, trash, lang_choice):
+        lang = lang_of(lang_choice)
+        t = TEXT[lang]
+        hide = (gr.update(value="", visible=False), gr.update(visible=False))
+        if not source:
+            return status_html([("", t["pick_first"])]), *inventory(lang), trash, gr.update(visible=False), *hide
+        report = assistant.remove([source])
+        kept = report.removed_documents  # the undo holds the removed text until the next removal
+        undo = gr.update(value=f"↶ {t['undo']}: {source}", visible=bool(kept))
+        return status_html([(t["removed"] + ":", source)]), *inventory(lang), kept, undo, *hide
+
+    def undo_removal(trash, lang_choice):
+        lang = lang_of(lang_choice)
+        t = TEXT[lang]
+        if not trash:
+            return "", *inventory(lang), [], gr.update(visible=False)
+        report = assistant.add_documents(list(trash))
+        restored = ", ".join(report.added + report.updated + report.unchanged)
+        return status_html([(t["restored"] + ":", restored)]), *inventory(lang), [], gr.update(visible=False)
 
     def switch_language(lang_choice):
-        t = TEXT[lang_of(lang_choice)]
+        lang = lang_of(lang_choice)
+        t = TEXT[lang]
         return (
             gr.update(value=f"## {t['title']}"),
             gr.update(label=t["question"], placeholder=t["placeholder"]),
@@ -272,18 +463,22 @@ def build_app(assistant: Assistant):
             gr.update(label=t["k"]),
             gr.update(label=t["scores"]),
             gr.update(label=t["source"]),
-            gr.Dataset(samples=[[q] for q in EXAMPLES[lang_of(lang_choice)]]),
+            gr.Dataset(samples=[[q] for q in EXAMPLES[lang]], label=t["examples"]),
+            gr.Dataframe(headers=t["headers"]),
+            gr.update(label=t["settings"]),
+            gr.update(value=t["confirm_btn"]),
+            gr.update(value=t["cancel"]),
         )
 
     t = TEXT["vi"]
     with gr.Blocks(title="rag-vi") as app:
-        with gr.Row():
+        with gr.Row(elem_id="title-row", equal_height=True):
             title = gr.Markdown(f"## {t['title']}")
-            lang = gr.Radio(
-                ["Tiếng Việt", "English"], value="Tiếng Việt", show_label=False, elem_id="lang", scale=0
-            )
+            lang = gr.Radio(["Tiếng Việt", "English"], value="Tiếng Việt", show_label=False, container=False,
+                            elem_id="lang", scale=0)  # fmt: skip
         asked = gr.State([])
         cites = gr.State([])
+        trash = gr.State([])
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(height=460, elem_id="chat", show_label=False)
@@ -293,12 +488,14 @@ def build_app(assistant: Assistant):
                     )
                     send = gr.Button(t["send"], variant="primary", scale=1, elem_id="send")
                 hint = gr.Markdown("", elem_id="hint")
-                examples = gr.Examples(EXAMPLES["vi"], inputs=[box], label=t["examples"])
+            # On a narrow screen the columns stack: the evidence comes right under the
+            # answer, and the example questions after it.
             with gr.Column(scale=2):
                 evidence = gr.HTML(f"<i>{t['no_evidence']}</i>", elem_id="evidence")
                 picker = gr.Radio([], label=t["source"], visible=False, elem_id="cite-picker")
                 source_view = gr.HTML("", elem_id="source-view")
-        with gr.Accordion("⚙️ Tài liệu & cài đặt / Documents & settings", open=False, elem_id="settings"):
+        examples = gr.Examples(EXAMPLES["vi"], inputs=[box], label=t["examples"])
+        with gr.Accordion(t["settings"], open=False, elem_id="settings") as settings:
             with gr.Row():
                 k = gr.Slider(1, 10, value=3, step=1, label=t["k"], elem_id="k")
                 show_score = gr.Checkbox(True, label=t["scores"], elem_id="scores")
@@ -308,14 +505,20 @@ def build_app(assistant: Assistant):
                         label=t["upload"], file_count="multiple", file_types=list(SUPPORTED), elem_id="upload"
                     )
                     add = gr.Button(t["add"], elem_id="add")
-                    status = gr.Markdown("", elem_id="status")
+                    status = gr.HTML("", elem_id="status")
                 with gr.Column():
-                    docs = gr.Dataframe(documents_table(assistant), headers=["source", "chars", "passages"],
-                                        interactive=False, elem_id="docs")  # fmt: skip
+                    docs = gr.Dataframe(documents_table(assistant), headers=t["headers"], interactive=False,
+                                        elem_id="docs")  # fmt: skip
                     with gr.Row():
-                        to_remove = gr.Dropdown(sorted(d.source for d in assistant.documents()), label=t["remove"],
-                                                elem_id="remove-choice")  # fmt: skip
+                        # Nothing is chosen at first: a removal is always a deliberate choice.
+                        to_remove = gr.Dropdown(sorted(d.source for d in assistant.documents()), value=None,
+                                                label=t["remove"], elem_id="remove-choice")  # fmt: skip
                         remove = gr.Button(t["remove_btn"], variant="stop", elem_id="remove")
+                    confirm_text = gr.Markdown("", visible=False, elem_id="confirm-text")
+                    with gr.Row(visible=False, elem_id="confirm-row") as confirm_row:
+                        confirm = gr.Button(t["confirm_btn"], variant="stop", elem_id="confirm")
+                        cancel = gr.Button(t["cancel"], elem_id="cancel")
+                    undo = gr.Button("", visible=False, elem_id="undo")
 
         outs = [box, chat, evidence, picker, hint, asked, cites, source_view]
         ins = [box, chat, k, show_score, lang, asked]
@@ -323,18 +526,21 @@ def build_app(assistant: Assistant):
         # index writes are serialised inside rag.
         box.submit(ask, ins, outs, concurrency_limit=4, concurrency_id="ask")
         send.click(ask, ins, outs, concurrency_limit=4, concurrency_id="ask")
-        picker.change(open_source, [picker, cites], [source_view]).then(None, None, None, js=SCROLL_JS)
-        add.click(
-            add_documents,
-            [upload, lang],
-            [status, docs, to_remove],
-            concurrency_limit=1,
-            concurrency_id="write",
-        )
-        remove.click(remove_document, [to_remove, lang], [status, docs, to_remove], concurrency_limit=1,
-                     concurrency_id="write")  # fmt: skip
+        picker.change(open_source, [picker, cites, lang], [source_view]).then(None, None, None, js=SCROLL_JS)
+        inventory_outs = [docs, to_remove]
+        add.click(add_documents, [upload, lang], [status, *inventory_outs, upload],
+                  concurrency_limit=1, concurrency_id="write")  # fmt: skip
+        remove.click(ask_removal, [to_remove, lang], [confirm_text, confirm_row])
+        cancel.click(cancel_removal, None, [confirm_text, confirm_row])
+        confirm.click(remove_document, [to_remove, trash, lang],
+                      [status, *inventory_outs, trash, undo, confirm_text, confirm_row],
+                      concurrency_limit=1, concurrency_id="write")  # fmt: skip
+        undo.click(undo_removal, [trash, lang], [status, *inventory_outs, trash, undo],
+                   concurrency_limit=1, concurrency_id="write")  # fmt: skip
         lang.change(switch_language, [lang], [title, box, send, upload, add, to_remove, remove, k, show_score, picker,
-                                              examples.dataset])  # fmt: skip
+                                              examples.dataset, docs, settings, confirm, cancel])  # fmt: skip
+        # Every page load (and reload) shows the index as it is now, uploads included.
+        app.load(lambda choice: inventory(lang_of(choice)), [lang], inventory_outs)
     return app
 
 
@@ -346,8 +552,59 @@ def open_assistant(index_dir: Path) -> Assistant:
     return Assistant.load(index_dir)
 
 
+def mount_chat(server, assistant: Assistant, settings, host: str, port: int) -> None:
+    """Serve the chat page at `/` of `server`, the FastAPI app of rag.api: one process, one port.
+
+    The API's guards (rag.api.Guard) stand in front of the page's routes too: Gradio's
+    uploads and events (POSTs under /gradio_api/) are refused from other origins. With
+    RAG_API_KEY set, the page asks for that key (as the password, any user name) before
+    anything can be read, asked, uploaded or removed.
+    """
+    import hmac
+
+    import gradio as gr
+
+    def key_login(username: str, password: str) -> bool:
+        return hmac.compare_digest(password.encode(), (settings.api_key or "").encode())
+
+    chat = build_app(assistant)
+    chat.queue(default_concurrency_limit=4)
+    gr.mount_gradio_app(
+        server, chat, path="/", server_name=host, server_port=port, css=CSS, js=JS,
+        auth=key_login if settings.api_key else None,
+        auth_message="Mật khẩu là khóa RAG_API_KEY của máy chủ / The password is the server's RAG_API_KEY.",
+        max_file_size=settings.max_upload_bytes,
+    )  # fmt: skip
+
+
+def serve(assistant: Assistant, host: str, port: int, chat: bool = True, started: float | None = None) -> int:
+    """Serve the JSON API (rag.api) and, with `chat`, the chat page on one port until Ctrl-C."""
+    from rag.api import ApiSettings, create_app
+    from rag.api import serve as serve_http
+
+    try:
+        settings = ApiSettings.from_env(host)
+    except ValueError as exc:
+        print(f"ui: {exc}")
+        return 2
+    started = time.perf_counter() if started is None else started
+    server = create_app(assistant, settings)
+    if chat:
+        mount_chat(server, assistant, settings, host, port)
+
+    def ready() -> None:
+        what = "chat and API" if chat else "API"
+        print(f"ready on http://{host}:{port} in {time.perf_counter() - started:.1f}s ({what}; API docs at /docs)",
+              flush=True)  # fmt: skip
+
+    if serve_http(server, host, port, on_ready=ready):
+        print(f"ui: could not listen on {host}:{port}; is another server using that port? (--port N)")
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Chat with your documents (offline).")
+    parser = argparse.ArgumentParser(description="Chat with your documents (offline), and its HTTP API.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--index-dir", type=Path, default=ROOT / "index")
@@ -362,17 +619,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ui: {exc}")
         return 2
     assistant.ask("Quận 1 có bao nhiêu đảng viên?")  # warm the model so the first answer is fast
-    app = build_app(assistant)
-    app.queue(default_concurrency_limit=4)
-    app.launch(server_name=args.host, server_port=args.port, css=CSS, js=JS, prevent_thread_lock=True,
-               quiet=True)  # fmt: skip
-    print(f"ready on http://{args.host}:{args.port} in {time.perf_counter() - t0:.1f}s", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        app.close()
-    return 0
+    return serve(assistant, args.host, args.port, started=t0)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Command line: `rag index PATH…`, `rag ask "…"`, `rag search "…"`, `rag remove SOURCE…`, `rag model`."""
+"""Command line: `rag index PATH…`, `rag ask "…"`, `rag search "…"`, `rag remove SOURCE…`, `rag model`,
+`rag serve` (the chat page and the HTTP API)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     remove = sub.add_parser("remove", help="remove documents by source name")
     remove.add_argument("sources", nargs="+")
     remove.add_argument("--index-dir", default="index")
+    serve = sub.add_parser("serve", help="the chat page and the HTTP API (OpenAI-compatible) on one port")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default: this machine only)")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--index-dir", default="index")
+    serve.add_argument("--no-chat", action="store_true", help="the API only, no chat page (no gradio)")
     return parser
 
 
@@ -137,6 +143,29 @@ def _model(args) -> int:
     return 0
 
 
+def _serve(args) -> int:
+    import importlib.util
+    import time
+
+    from rag.assistant import Assistant
+
+    started = time.perf_counter()
+    if not args.no_chat and importlib.util.find_spec("gradio") is None:
+        raise RagError("the chat page needs gradio: `.venv/bin/python -m pip install -e '.[ui]'`, or --no-chat")
+    # The chat page is ui.py at the repository root, kept out of rag/ so that rag never
+    # imports gradio; pyproject.toml installs it as the top-level module `ui`, imported only
+    # here. ui.py owns the server (one FastAPI app, the page mounted on it) for both
+    # `python ui.py` and `rag serve`.
+    try:
+        import ui
+    except ImportError as exc:
+        hint = "reinstall with `.venv/bin/python -m pip install -e '.[ui]'`"
+        raise RagError(f"ui.py is not importable ({exc}): {hint}") from exc
+    assistant = Assistant.load(args.index_dir)
+    assistant.search("warm-up", k=1)  # load the model now, not on the first request
+    return ui.serve(assistant, args.host, args.port, chat=not args.no_chat, started=started)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
@@ -146,9 +175,9 @@ def main(argv: list[str] | None = None) -> int:
         hf_logging.disable_progress_bar()
     except ImportError:
         pass
-    handler = {"index": _index, "ask": _ask, "search": _search, "remove": _remove, "model": _model}[
-        args.command
-    ]
+    handlers = {"index": _index, "ask": _ask, "search": _search, "remove": _remove, "model": _model}
+    handlers["serve"] = _serve
+    handler = handlers[args.command]
     try:
         return handler(args)
     except RagError as exc:
