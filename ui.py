@@ -567,13 +567,15 @@ def mount_chat(server, assistant: Assistant, settings, host: str, port: int) -> 
     def key_login(username: str, password: str) -> bool:
         return hmac.compare_digest(password.encode(), (settings.api_key or "").encode())
 
-    chat = build_app(assistant)
+    chat = build_app(assistant, max_upload_bytes=settings.max_upload_bytes)
     chat.queue(default_concurrency_limit=4)
     gr.mount_gradio_app(
         server, chat, path="/", server_name=host, server_port=port, css=CSS, js=JS,
         auth=key_login if settings.api_key else None,
         auth_message="Mật khẩu là khóa RAG_API_KEY của máy chủ / The password is the server's RAG_API_KEY.",
-        max_file_size=settings.max_upload_bytes,
+        # A hard cap on what Gradio accepts at all; build_app refuses files over the limit
+        # itself, with a message that says how long they would take to index.
+        max_file_size=4 * settings.max_upload_bytes,
     )  # fmt: skip
 
 
