@@ -248,3 +248,28 @@ def test_question_naming_an_article_gets_it_first_with_its_clause_cited(docs_ass
     cited = answer.citations[0]
     assert cited.heading == "Luật lưu trữ thử nghiệm › Chương II › Điều 3 › Khoản 2"
     _round_trips(docs_assistant, answer)
+
+
+def test_pdf_table_rows_are_read_with_their_headers(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", fname=FONT)
+    pdf.add_font("DejaVu", style="B", fname=FONT.replace("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"))
+    pdf.set_font("DejaVu", size=11)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "Báo cáo năm 2024.\nBảng 3. Đảng viên theo quận")
+    with pdf.table() as table:
+        for values in (("Đơn vị", "Số đảng viên"), ("Quận 1", "9.876"), ("Quận 3", "12.345")):
+            row = table.row()
+            for value in values:
+                row.cell(value)
+    pdf.multi_cell(0, 8, "Ghi chú: số liệu đến hết năm 2024.")
+    pdf.output(str(tmp_path / "bang.pdf"))
+    doc = load([tmp_path]).documents[0]
+    assert doc.text == (
+        "Báo cáo năm 2024.\nBảng 3. Đảng viên theo quận\n\n"
+        "Đơn vị: Quận 1; Số đảng viên: 9.876\nĐơn vị: Quận 3; Số đảng viên: 12.345\n\n"
+        "Ghi chú: số liệu đến hết năm 2024."
+    )
+    assert heading_path(doc.text, doc.text.index("Đơn vị: Quận 3")) == "Bảng 3. Đảng viên theo quận"
