@@ -116,12 +116,14 @@ def _legal(text: str) -> list[Heading]:
             found.append(
                 Heading(m.start(), end, level, f"{name} {number}", 0, text[m.end() : end].strip(" .:"))
             )
+    upper = sorted(h.start for h in found)  # Phần, Chương, Mục: an article's text stops at the next one
     bounds = [m.start() for m in articles] + [len(text)]
     for m, nxt in zip(articles, bounds[1:]):
         end = _line_end(text, m.start())
         found.append(Heading(m.start(), end, ARTICLE, f"Điều {m.group(1)}", 0, text[m.end() : end].strip()))
         # Clauses and points only inside the article's own text (not the chapter line after it).
-        stop = min([nxt] + [h.start for h in found if h.level < ARTICLE and m.start() < h.start < nxt])
+        higher = bisect_right(upper, m.start())
+        stop = min(nxt, upper[higher]) if higher < len(upper) else nxt
         for c in _CLAUSE.finditer(text, end, stop):
             found.append(Heading(c.start(), _line_end(text, c.start()), CLAUSE, f"Khoản {c.group(1)}", 0))
         for p in _POINT.finditer(text, end, stop):
@@ -195,11 +197,35 @@ def outline(text: str) -> tuple[Heading, ...]:
     return tuple(_close(found + _tables(text), len(text)))
 
 
+@lru_cache(maxsize=64)
+def _tree(text: str) -> tuple[list[int], list[int]]:
+    """Start of each heading of `outline(text)` and the index of its parent (-1 for none).
+
+    A heading's parent is the nearest earlier heading of a lower level whose reach holds
+    it, so the headings around an offset are one heading and its parents.
+    """
+    heads = outline(text)
+    parents, stack = [], []
+    for i, h in enumerate(heads):
+        while stack and (heads[stack[-1]].level >= h.level or heads[stack[-1]].until <= h.start):
+            stack.pop()
+        parents.append(stack[-1] if stack else -1)
+        stack.append(i)
+    return [h.start for h in heads], parents
+
+
 def path_at(text: str, offset: int) -> list[Heading]:
     """The headings whose reach holds `offset`, outermost first."""
     heads = outline(text)
-    at = bisect_right([h.start for h in heads], offset)
-    return sorted((h for h in heads[:at] if offset < h.until), key=lambda h: h.level)
+    starts, parents = _tree(text)
+    i = bisect_right(starts, offset) - 1
+    while i >= 0 and offset >= heads[i].until:  # a heading that ended before offset: its parent
+        i = parents[i]
+    path = []
+    while i >= 0:
+        path.append(heads[i])
+        i = parents[i]
+    return path[::-1]
 
 
 def heading_path(text: str, offset: int, titles: bool = False) -> str:
