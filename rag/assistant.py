@@ -31,7 +31,8 @@ from rag.lexical import LexicalIndex, hits
 from rag.llm import LLMConfig
 from rag.passages import PassageTable, digest
 from rag.records import Answer, Document, Passage
-from rag.rerank import rerank
+from rag.question import language, lexical_query
+from rag.rerank import learned_weights, rerank, rerank_weighted
 from rag.structure import ArticleIndex
 
 log = logging.getLogger("rag")
@@ -51,6 +52,10 @@ class RetrievalSettings:
     typed_base: float = 0.5  # a typed candidate's bonus before its fit to the question
     soup_weight: float = 1.0  # penalty for keyword blocks and tag lines
     grade_candidates: bool = True  # search: grade the typed bonus by the candidate's fit
+    # Re-rank with the per-language weights fit on the tune splits (rag/data/rerank_weights.json,
+    # eval/train_rerank.py) instead of the four hand-set ones above.
+    learned: bool = True
+    english_names_only: bool = True  # an English question asks the word index its names and figures only
 
 
 @dataclass
@@ -293,7 +298,7 @@ class Assistant:
     ) -> list[Passage]:
         """Fuse the dense hits with BM25 and re-rank the head; `memo` is answer.gather's."""
         s = self.retrieval
-        lex_scores = idx.lexical.scores(question)
+        lex_scores = idx.lexical.scores(lexical_query(question) if s.english_names_only else question)
         lex = hits(lex_scores, s.depth)
         if s.method == "zscore":
             # Score the whole pool with both retrievers: a passage one of them missed
@@ -306,10 +311,14 @@ class Assistant:
             replace(idx.snap.passages[row], score=score) for row, score in fused[: max(k, s.rerank_depth)]
         ]
         if s.rerank_depth:
-            head = rerank(
-                question, ranked[: s.rerank_depth], idx.lexical.idf,
-                s.coverage_weight, s.typed_weight, s.typed_base, s.soup_weight, grade, memo,
-            )  # fmt: skip
+            if s.learned:
+                weights = learned_weights()["en" if language(question) == "en" else "vi"]
+                head = rerank_weighted(question, ranked[: s.rerank_depth], idx.lexical.idf, weights, grade, memo)
+            else:
+                head = rerank(
+                    question, ranked[: s.rerank_depth], idx.lexical.idf,
+                    s.coverage_weight, s.typed_weight, s.typed_base, s.soup_weight, grade, memo,
+                )  # fmt: skip
             ranked = head + ranked[s.rerank_depth :]
         ranked = idx.articles.promote(question, ranked)  # "Điều 107 … quy định gì?": that article first
         return ranked[:k]
@@ -363,7 +372,9 @@ class Assistant:
             standalone, passages, idx.snap.documents, idx.lexical.idf, self.embedder,
             top_cosine=top_cosine, memo=memo, trace=trace,
         )  # fmt: skip
-        return replace(result, question=question, rewritten=standalone if standalone != question else None)
+        return replace(
+            result, question=question, rewritten=standalone if standalone != question else None, passages=passages
+        )
 
 
 # ----------------------------------------------------------------------- helpers
