@@ -372,9 +372,7 @@ class Assistant:
             standalone, passages, idx.snap.documents, idx.lexical.idf, self.embedder,
             top_cosine=top_cosine, memo=memo, trace=trace,
         )  # fmt: skip
-        return replace(
-            result, question=question, rewritten=standalone if standalone != question else None, passages=passages
-        )
+        return replace(result, question=question, rewritten=standalone if standalone != question else None)
 
 
 # ----------------------------------------------------------------------- helpers
