@@ -273,3 +273,22 @@ def test_pdf_table_rows_are_read_with_their_headers(tmp_path):
         "Ghi chú: số liệu đến hết năm 2024."
     )
     assert heading_path(doc.text, doc.text.index("Đơn vị: Quận 3")) == "Bảng 3. Đảng viên theo quận"
+
+
+def test_report_headings_give_paths_and_numbered_sentences_do_not(tmp_path):
+    body = "Trong năm, các cấp ủy đã tập trung lãnh đạo thực hiện nhiệm vụ chính trị và đạt nhiều kết quả quan trọng."
+    report = (
+        f"BÁO CÁO TỔNG KẾT NĂM 2024\n\nI. TÌNH HÌNH CHUNG\n{body}\n\n1. Công tác xây dựng Đảng\n{body} "
+        f"Kết nạp 312 đảng viên mới.\n\n2. Công tác dân vận\n{body}\n\nII. PHƯƠNG HƯỚNG NĂM 2025\n{body}\n"
+    )
+    (tmp_path / "bao_cao.txt").write_text(report, encoding="utf-8")
+    doc = load([tmp_path]).documents[0]
+    at = doc.text.index("Kết nạp 312")
+    assert heading_path(doc.text, at) == "I. TÌNH HÌNH CHUNG › 1. Công tác xây dựng Đảng"
+    assert heading_path(doc.text, doc.text.rindex(body)) == "II. PHƯƠNG HƯỚNG NĂM 2025"
+    for p in chunk_document(doc, ChunkSettings(size=600, overlap=0)):
+        assert doc.text[p.start : p.end] == p.text
+        assert p.text.count("\n1. ") + p.text.count("\n2. ") + p.text.count("\nII. ") == 0  # one section each
+    # Numbered lines that are sentences (a seed's list of results) are not headings.
+    seed = (SEEDS / "003_e05c565ea3f85607.txt").read_text(encoding="utf-8")
+    assert outline(seed) == ()
