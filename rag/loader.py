@@ -382,7 +382,7 @@ def _files(
     given directly). When two inputs would get the same name (`a/report.txt` and
     `b/report.txt`), each colliding name takes parent folders from its path until the
     names differ: deterministic for the same inputs, and names that do not collide stay
-    as they are. A file reached twice (the same file given twice) is read once.
+    as they are. A path reached twice (the same file given twice) is read once.
 
     A symbolic link inside a folder that leads outside it is not followed unless
     `follow_links` is set; links that stay inside are read as usual.
@@ -395,14 +395,11 @@ def _files(
     seen: set[Path] = set()
 
     def add(path: Path, rel_parts: int) -> None:
-        try:
-            real = path.resolve()
-        except (OSError, RuntimeError):
-            real = path.absolute()
-        if real in seen:
+        where = Path(os.path.normpath(path.absolute()))
+        if where in seen:
             return
-        seen.add(real)
-        found.append((path, path.absolute().parts, rel_parts))
+        seen.add(where)
+        found.append((path, where.parts, rel_parts))
 
     for given in map(Path, paths):
         if given.is_dir():
