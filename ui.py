@@ -144,8 +144,9 @@ CSS = """
                     border: 1px solid #d0d7de; border-radius: 8px; padding: 10px; }
 #title-row { align-items: center; }
 #title-row > * { min-height: 0; }
-#lang { flex-grow: 0; min-width: 0; }
+#lang { flex: 0 0 auto !important; min-width: max-content !important; }
 #lang .wrap { flex-wrap: nowrap; }
+#lang label { white-space: nowrap; padding: 4px 10px; }
 @media (max-width: 640px) {
   #chat { height: 300px !important; max-height: 300px; }
   #title-row h2 { font-size: 1.1em; }
@@ -165,8 +166,9 @@ JS = """
 }
 """
 SCROLL_JS = "() => { setTimeout(() => document.querySelector('#source-view mark')?.scrollIntoView({block: 'center'}), 150); }"
-# Characters Markdown reads as markup; a question is shown as typed, so they are escaped.
-MARKDOWN_CHARS = "\\`*_{}[]()#+-.!|<>~"
+# Characters Markdown reads as markup (":", "@" and "." too: they make bare links); a
+# question is shown as typed, so they are escaped.
+MARKDOWN_CHARS = "\\`*_{}[]()#+-.!|<>~:@"
 SECONDS_PER_MB = 75.0  # embedding time of plain text on 2 cores (~2,000 passages a MB at ~38 passages/s)
 
 
@@ -249,7 +251,9 @@ def render_evidence(answer: Answer, extra: list[Passage], show_score: bool, lang
 
 def picker_entries(answer: Answer, extra: list[Passage]) -> list[tuple[str, str, int, int, int | None]]:
     """(key, source, start, end, page) of every card that can be opened, in card order."""
-    entries = [(cite_key(c.n, c.source), c.source, c.quote_start, c.quote_end, c.page) for c in answer.citations]
+    entries = [
+        (cite_key(c.n, c.source), c.source, c.quote_start, c.quote_end, c.page) for c in answer.citations
+    ]
     first = len(answer.citations) + 1
     entries += [(cite_key(n, p.source), p.source, p.start, p.end, None) for n, p in enumerate(extra, first)]
     return entries
@@ -356,7 +360,7 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
         t = TEXT[lang]
         sources = sorted(d.source for d in assistant.documents())
         return (
-            gr.Dataframe(value=documents_table(assistant), headers=t["headers"]),
+            gr.update(value={"headers": t["headers"], "data": documents_table(assistant)}),
             gr.update(choices=sources, value=None),
         )
 
@@ -434,7 +438,13 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
         t = TEXT[lang]
         hide = (gr.update(value="", visible=False), gr.update(visible=False))
         if not source:
-            return status_html([("", t["pick_first"])]), *inventory(lang), trash, gr.update(visible=False), *hide
+            return (
+                status_html([("", t["pick_first"])]),
+                *inventory(lang),
+                trash,
+                gr.update(visible=False),
+                *hide,
+            )
         report = assistant.remove([source])
         kept = report.removed_documents  # the undo holds the removed text until the next removal
         undo = gr.update(value=f"↶ {t['undo']}: {source}", visible=bool(kept))
@@ -464,7 +474,7 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
             gr.update(label=t["scores"]),
             gr.update(label=t["source"]),
             gr.Dataset(samples=[[q] for q in EXAMPLES[lang]], label=t["examples"]),
-            gr.Dataframe(headers=t["headers"]),
+            gr.update(value={"headers": t["headers"], "data": documents_table(assistant)}),
             gr.update(label=t["settings"]),
             gr.update(value=t["confirm_btn"]),
             gr.update(value=t["cancel"]),
@@ -576,6 +586,7 @@ def mount_chat(server, assistant: Assistant, settings, host: str, port: int) -> 
         # A hard cap on what Gradio accepts at all; build_app refuses files over the limit
         # itself, with a message that says how long they would take to index.
         max_file_size=4 * settings.max_upload_bytes,
+        footer_links=[],  # Gradio's own footer is English whatever the page's language
     )  # fmt: skip
 
 

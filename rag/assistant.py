@@ -263,6 +263,10 @@ class Assistant:
         """The full text a citation's offsets point into."""
         return self._indexes.snap.documents[source].text
 
+    def document(self, source: str) -> Document:
+        """The indexed document named `source` (its text, page starts, OCR pages); KeyError if none."""
+        return self._indexes.snap.documents[source]
+
     def _query_vector(self, text: str) -> np.ndarray:
         with self._cache_lock:
             hit = self._query_cache.get(text)
@@ -372,7 +376,9 @@ class Assistant:
             standalone, passages, idx.snap.documents, idx.lexical.idf, self.embedder,
             top_cosine=top_cosine, memo=memo, trace=trace,
         )  # fmt: skip
-        return replace(result, question=question, rewritten=standalone if standalone != question else None)
+        return replace(
+            result, question=question, rewritten=standalone if standalone != question else None, passages=passages
+        )
 
 
 # ----------------------------------------------------------------------- helpers

@@ -84,3 +84,6 @@ class Answer:
     generated_by: str | None = None  # the LLM that wrote `text`; None for the extractive answer
     claims: list[Claim] = field(default_factory=list)  # a generated answer's sentences, each checked
     notice: str | None = None  # one line for the user: how much was verified, or why this is extractive
+    # The passages read for this answer, best first, scored on the same scale as the
+    # citations: the UI's "other passages" are these, so their scores are comparable.
+    passages: list[Passage] = field(default_factory=list)

@@ -70,7 +70,7 @@ def shots(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -86,12 +86,18 @@ def page(server):
                 "--no-first-run",
             ],  # fmt: skip
         )
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(60_000)
-        page.goto(server)
-        page.wait_for_selector("#question textarea")
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, server):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    page.wait_for_selector("#question textarea")
+    yield page
+    page.close()
 
 
 def ask(page, question: str, expect: str) -> str:
@@ -145,11 +151,13 @@ def test_ask_cite_open_follow_up_abstain_upload(page, shots, tmp_path):
 
     doc = tmp_path / "quan3.txt"
     doc.write_text("Đảng bộ quận 3 hiện có 4.321 đảng viên, sinh hoạt tại 12 phường.", encoding="utf-8")
-    page.locator("#settings").get_by_text("Documents & settings").click()
+    page.locator("#settings").get_by_text("Tài liệu & cài đặt").click()
     page.set_input_files("#upload input[type=file]", str(doc))
     page.click("#add")
     page.wait_for_function("() => document.querySelector('#status').innerText.includes('quan3.txt')")
     assert "quan3.txt" in page.locator("#docs").inner_text()
+    assert "/tmp/" not in page.locator("#status").inner_text()  # the file's own name, not the server's path
+    page.wait_for_function("() => !document.querySelector('#upload').innerText.includes('quan3.txt')")
     page.screenshot(path=shots / "06_uploaded.png", full_page=True)
 
     broken = tmp_path / "hong.txt"
@@ -164,8 +172,75 @@ def test_ask_cite_open_follow_up_abstain_upload(page, shots, tmp_path):
     assert "[1]" in after
     page.screenshot(path=shots / "07_after_upload.png", full_page=True)
 
+    typed = "**đậm** <img src=x> [liên kết](http://x)"
+    ask(page, typed, "")
+    user_bubble = page.locator("#chat .user.message").last
+    assert user_bubble.inner_text().strip() == typed and user_bubble.locator("img, a, strong").count() == 0
+
     page.locator("#lang").get_by_text("English").click()
     page.wait_for_function("() => document.querySelector('#send').innerText.trim() === 'Send'")
     english = ask(page, "How many party members are there in District 1?", "8.033")
-    assert "[1]" in english
+    assert "[1]" in english and "8.033" in english and " s" in english
+    visible = page.locator("body").inner_text()
+    assert "Example questions" in visible and "Câu hỏi mẫu" not in visible
+    assert "Source" in page.locator("#docs").inner_text()
+    abstained = ask(page, "Quận 5 có bao nhiêu đảng viên?", "Not in the documents")
+    assert "Tài liệu" not in abstained
     page.screenshot(path=shots / "08_english.png", full_page=True)
+
+
+def _choose(page, dropdown: str, option: str) -> None:
+    page.click(f"{dropdown} input")
+    page.locator(f"{dropdown} input").fill(option)
+    page.get_by_role("option", name=option).click()
+
+
+def test_reload_shows_uploads_and_removal_needs_a_confirmation_and_can_be_undone(
+    browser, server, shots, tmp_path
+):
+    """Fresh page, as after a reload: uploaded documents are listed; removing one is deliberate and undoable."""
+    doc = tmp_path / "quan10.txt"
+    doc.write_text("Đảng bộ quận 10 hiện có 7.654 đảng viên.", encoding="utf-8")
+    if True:  # one block for the two pages this test opens
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+        page.goto(server)
+        page.locator("#settings").get_by_text("Tài liệu & cài đặt").click()
+        page.set_input_files("#upload input[type=file]", str(doc))
+        page.click("#add")
+        page.wait_for_function("() => document.querySelector('#status').innerText.includes('quan10.txt')")
+
+        page.reload()  # the list is the index as it is now, not the start-up list
+        page.locator("#settings").get_by_text("Tài liệu & cài đặt").click()
+        page.wait_for_function("() => document.querySelector('#docs').innerText.includes('quan10.txt')")
+        assert page.locator("#remove-choice input").input_value() == ""  # nothing chosen by default
+
+        page.click("#remove")  # nothing chosen: nothing removed, a hint instead
+        page.wait_for_function("() => document.querySelector('#confirm-text')?.innerText.includes('chọn')")
+
+        _choose(page, "#remove-choice", "quan10.txt")
+        page.click("#remove")
+        page.wait_for_function(
+            "() => document.querySelector('#confirm-text')?.innerText.includes('quan10.txt')"
+        )
+        assert "quan10.txt" in page.locator("#docs").inner_text()  # asking is not removing
+        page.screenshot(path=shots / "09_confirm_removal.png", full_page=True)
+        page.click("#confirm")
+        page.wait_for_function("() => !document.querySelector('#docs').innerText.includes('quan10.txt')")
+        page.wait_for_selector("#undo", state="visible")
+        page.click("#undo")
+        page.wait_for_function("() => document.querySelector('#docs').innerText.includes('quan10.txt')")
+        assert "7.654" in ask(page, "Quận 10 có bao nhiêu đảng viên?", "7.654")
+        page.screenshot(path=shots / "10_undone.png", full_page=True)
+
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        phone.set_default_timeout(60_000)
+        phone.goto(server)
+        ask(phone, "Quận 1 có bao nhiêu đảng viên?", "8.033")
+        answer_box = phone.locator("#chat").bounding_box()
+        evidence_box = phone.locator("#evidence").bounding_box()
+        # On a phone the evidence comes right under the question box, not after the examples.
+        assert evidence_box["y"] - (answer_box["y"] + answer_box["height"]) < 400
+        phone.screenshot(path=shots / "11_phone.png", full_page=True)
+        phone.close()
+        page.close()
