@@ -140,9 +140,15 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+# Documented in the schema, checked by the Assistant: an empty or over-long question gets its
+# own error code (empty_question, question_too_long) rather than a generic validation error.
+QUESTION_SCHEMA = {"minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": r"\S"}
+
+
 class AskRequest(BaseModel):
     question: str = Field(
-        description=f"Vietnamese (accented or not) or English; at most {MAX_QUESTION_CHARS} characters"
+        description=f"Vietnamese (accented or not) or English; at most {MAX_QUESTION_CHARS} characters",
+        json_schema_extra=QUESTION_SCHEMA,
     )
     history: list[str] = Field(
         default_factory=list, max_length=50,
@@ -165,7 +171,10 @@ class AskResult(Answer):
 
 
 class SearchRequest(BaseModel):
-    query: str = Field(description=f"the search text; at most {MAX_QUESTION_CHARS} characters")
+    query: str = Field(
+        description=f"the search text; at most {MAX_QUESTION_CHARS} characters",
+        json_schema_extra=QUESTION_SCHEMA,
+    )
     k: int = Field(5, ge=1, le=50, description="number of passages")
 
 
@@ -249,7 +258,10 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     model: str = MODEL_NAME
-    messages: list[ChatMessage] = Field(min_length=1, max_length=200)
+    messages: list[ChatMessage] = Field(
+        min_length=1, max_length=200, description="the conversation; its last user message is the question",
+        json_schema_extra={"contains": {"type": "object", "properties": {"role": {"const": "user"}}, "required": ["role"]}},
+    )  # fmt: skip
     stream: bool = False
 
 
