@@ -31,7 +31,7 @@ class GenerationSettings:
     """How much the model is shown and how its answer is checked."""
 
     passages: int = 3  # top passages in the prompt, numbered [1]..[k]
-    passage_chars: int = 500  # each trimmed to its sentences closest to the question
+    passage_chars: int = 400  # each trimmed to its sentences closest to the question
     threshold: float = verify.THRESHOLD  # least word coverage of a sentence by its evidence
     drop_unverified: bool = False  # True: unverified sentences are left out of the text
 

