@@ -127,6 +127,8 @@ def report(results: list[dict]) -> dict:
     out = {}
     for name in ("all", "tune", "check"):
         rows = [r for r in results if name == "all" or r["side"] == name]
+        if not rows:
+            continue
         s = summarise(rows)
         out[name] = {k: v for k, v in s.items() if k not in ("by_kind",)}
         out[name]["by_qtype_vi"] = {
@@ -140,7 +142,7 @@ def report(results: list[dict]) -> dict:
 def table(name: str, rep: dict) -> str:
     lines = [f"\n{name}", "| side | lang | n | hit@1 | hit@5 | answer (answerable) | found (answerable) "
              "| abstention P / R | median / p95 ms |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
-    for sname in ("tune", "check", "all"):
+    for sname in [n for n in ("tune", "check", "all") if n in rep]:
         s = rep[sname]
         blocks = {"all": s} | s["by_lang"]
         for lang, b in blocks.items():
@@ -161,7 +163,8 @@ def abstention_by_lang(results: list[dict]) -> dict:
     for sname in ("tune", "check"):
         for lang in sorted({r["lang"] for r in results}):
             rows = [r for r in results if r["side"] == sname and r["lang"] == lang]
-            out[f"{sname}/{lang}"] = abstention([not r["answerable"] for r in rows], [not r["found"] for r in rows])
+            if rows:
+                out[f"{sname}/{lang}"] = abstention([not r["answerable"] for r in rows], [not r["found"] for r in rows])
     return out
 
 
@@ -170,11 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", default="viqa,mlqa")
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--side", choices=("tune", "check"), help="ask only this side's questions")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     everything = {}
     for name in args.sets.split(","):
         assistant, questions = open_set(name)
+        if args.side:
+            questions = [q for q in questions if side(q["split_key"]) == args.side]
         results = run(assistant, questions, desc=name)
         with (args.out / f"{name}.jsonl").open("w", encoding="utf-8") as f:
             for r in results:
@@ -186,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             print(table(name, rep), flush=True)
             print("abstention by side/lang:", json.dumps(rep["abstention_by_lang"]))
             print("answer accuracy by question type (vi, answerable):",
-                  {k: rep[s]["by_qtype_vi"] for s in ("tune", "check") for k in [s]})  # fmt: skip
+                  {s: rep[s]["by_qtype_vi"] for s in ("tune", "check") if s in rep})  # fmt: skip
     if args.json:
         print(json.dumps(everything, ensure_ascii=False, indent=2))
     return 0

@@ -19,7 +19,7 @@ from pathlib import Path
 MODEL_FILE = Path(__file__).parent / "data" / "abstention.json"
 FEATURES = (
     "coverage", "own_coverage", "sentence_score", "typed", "fit", "missing_type",
-    "top_cosine", "top_score", "gap", "best_rank",
+    "top_cosine", "top_score", "gap", "best_rank", "names_present",
 )  # fmt: skip
 TYPED_KINDS = ("number", "date", "person", "role")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from rag import extract
 from rag.normalize import bigrams, fold, terms, tokens
-from rag.question import Question, analyse, measures
+from rag.question import Question, analyse, measures, named
 from rag.records import Answer, Citation, Document, Passage
 from rag.structure import locate  # page, OCR mark and heading path of a citation
 
@@ -398,34 +398,89 @@ def _window(text: str, start: int, end: int, budget: int) -> tuple[int, int]:
 
 
 def _focus(ev: Evidence, q: Question) -> tuple[int, int]:
-    """Where the answer sits in the sentence: the candidate, else what follows the
-    last question word (a list comes after "02 mô hình:")."""
+    """Where the answer sits in the sentence: the candidate, else right after the last
+    question word (a list comes after "02 mô hình:")."""
     if ev.candidate is not None:
         return ev.candidate.start, ev.candidate.end
     wanted = set(q.content)
     hits = [end for word, _, end in tokens(ev.text) if fold(word).lower() in wanted]
     at = hits[-1] if hits else 0
-    return at, min(len(ev.text), at + MAX_TEXT // 2)
+    return at, at
 
 
-def _citation(n: int, ev: Evidence, q: Question, budget: int) -> Citation:
+# A clause ends after , ; : or a closing parenthesis, and before an opening one.
+_CLAUSE_CUT = re.compile(r"[,;:](?=\s)|\)(?=[\s,.;:])|\s(?=\()")
+
+
+def clause_spans(text: str) -> list[tuple[int, int]]:
+    """The clauses of a sentence as (start, end) offsets, spaces trimmed.
+
+    >>> s = "Đảng bộ quận 1 có 51 tổ chức, gồm 23 chi bộ (337 chi bộ trực thuộc) với 8.033 đảng viên."
+    >>> [s[a:b] for a, b in clause_spans(s)]
+    ['Đảng bộ quận 1 có 51 tổ chức,', 'gồm 23 chi bộ', '(337 chi bộ trực thuộc)', 'với 8.033 đảng viên.']
+    """
+    bounds = [0] + [m.end() for m in _CLAUSE_CUT.finditer(text)] + [len(text)]
+    spans = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        part = text[lo:hi]
+        if part.strip():
+            spans.append((lo + len(part) - len(part.lstrip()), hi - (len(part) - len(part.rstrip()))))
+    return spans
+
+
+def _quote(text: str, a: int, b: int, budget: int) -> tuple[int, int, str]:
+    """The span of `text` to quote for an answer at [a, b), and the quote as shown.
+
+    Whole clauses, from the sentence's first clause (which names what the figure belongs
+    to) through the answer's clause, and on while the budget lasts. When that is too long
+    the shown quote skips the clauses between with " … ", so the subject stays; only a
+    single clause longer than the budget is cut, at spaces.
+    """
+    spans = clause_spans(text) or [(0, len(text))]
+    ia = max((i for i, (lo, _) in enumerate(spans) if lo <= a), default=0)
+    ib = max((i for i, (lo, _) in enumerate(spans) if lo < max(b, a + 1)), default=ia)
+
+    def extend(first: int, last: int, room: int) -> int:  # the last clause that still fits
+        while last + 1 < len(spans) and spans[last + 1][1] - spans[first][0] <= room:
+            last += 1
+        return last
+
+    lo = spans[0][0]
+    if spans[ib][1] - lo <= budget:  # the subject through the answer, whole
+        hi = spans[extend(0, ib, budget)][1]
+        return lo, hi, text[lo:hi]
+    first = text[lo : spans[0][1]]
+    room = budget - len(first) - 3
+    if ia > 0 and spans[ib][1] - spans[ia][0] <= room:  # the subject, " … ", the answer's clauses
+        hi = spans[extend(ia, ib, room)][1]
+        return lo, hi, f"{first} … {text[spans[ia][0] : hi]}"
+    if spans[ib][1] - spans[ia][0] <= budget:  # the answer's clauses alone
+        lo, hi = spans[ia][0], spans[extend(ia, ib, budget)][1]
+        return lo, hi, text[lo:hi]
+    lo, hi = _window(text, a, b, budget)  # one clause longer than the budget
+    quote = text[lo:hi].strip()
+    lo += text[lo:hi].find(quote)
+    return lo, lo + len(quote), quote
+
+
+def _citation(n: int, ev: Evidence, q: Question, budget: int) -> tuple[Citation, str]:
+    """The citation of `ev` and its quote as the answer shows it."""
     a, b = _focus(ev, q)
-    lo, hi = _window(ev.text, a, b, budget)
-    quote = ev.text[lo:hi].strip()
-    lo = lo + ev.text[lo:hi].find(quote)
+    lo, hi, shown = _quote(ev.text, a, b, budget)
     p = ev.passage
-    return Citation(
-        n=n, source=p.source, text=p.text, quote=quote, start=p.start, end=p.end,
+    citation = Citation(
+        n=n, source=p.source, text=p.text, quote=ev.text[lo:hi], start=p.start, end=p.end,
         score=round(float(p.score), 4), also=tuple(ev.also),
-        quote_start=ev.start + lo, quote_end=ev.start + lo + len(quote),
+        quote_start=ev.start + lo, quote_end=ev.start + hi,
     )  # fmt: skip
+    return citation, shown
 
 
-def _quoted(c: Citation, ev: Evidence) -> str:
+def _quoted(c: Citation, ev: Evidence, shown: str) -> str:
     """The quote as shown, with "…" where it cuts its sentence."""
     before = "…" if c.quote_start > ev.start else ""
-    after = "…" if c.quote_end < ev.end and not c.quote.endswith("…") else ""
-    return f"“{before}{c.quote}{after}” [{c.n}]"
+    after = "…" if c.quote_end < ev.end and not shown.endswith("…") else ""
+    return f"“{before}{shown}{after}” [{c.n}]"
 
 
 def compose(
@@ -484,8 +539,9 @@ def compose(
     # Quotes share what the short answer leaves of the limit; shrink until all fit.
     budget = (MAX_TEXT - len(head)) // len(chosen)
     while True:
-        citations = [locate(_citation(n, ev, q, budget), documents) for n, ev in enumerate(chosen, 1)]
-        text = head + " ".join(_quoted(c, ev) for c, ev in zip(citations, chosen))
+        made = [_citation(n, ev, q, budget) for n, ev in enumerate(chosen, 1)]
+        citations = [locate(c, documents) for c, _ in made]
+        text = head + " ".join(_quoted(c, ev, shown) for (c, shown), ev in zip(made, chosen))
         if len(text) <= MAX_TEXT or budget < 40:
             break
         budget -= max(4, (len(text) - MAX_TEXT) // len(chosen))
@@ -511,7 +567,18 @@ def decision_features(
         "gap": (passages[0].score - passages[1].score) if len(passages) > 1 else 0.0,
         "best_rank": float(best.rank),
         "numbers_present": float(_numbers_present(q, best, documents)),
+        "names_present": names_present(q, best),
     }
+
+
+def names_present(q: Question, ev: Evidence) -> float:
+    """Share of the syllables of the names a question writes that its evidence's passage holds
+    ("Ho Chi Minh City" against a passage about quận Tân Bình that never names the city)."""
+    wanted = named(q.text)
+    if not wanted:
+        return 1.0
+    have = {fold(w).lower() for w in terms(ev.passage.text)}
+    return sum(w in have for w in wanted) / len(wanted)
 
 
 def _short(ev: Evidence, q: Question) -> str:

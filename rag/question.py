@@ -175,6 +175,26 @@ def lexical_query(text: str) -> str:
     return " ".join(keep)
 
 
+def named(text: str) -> tuple[str, ...]:
+    """Folded syllables of the names a question writes (capitalised words and figures; a
+    question word that opens it is not a name): what the answer must be about.
+
+    >>> named("Thành phố Hồ Chí Minh có bao nhiêu đảng viên?")
+    ('thanh', 'ho', 'chi', 'minh')
+    >>> named("How many party members does Ho Chi Minh City have?")
+    ('ho', 'chi', 'minh', 'city')
+    """
+    words = [m.group() for m in _WORD.finditer(text)]
+    out = [
+        fold(w).lower() for i, w in enumerate(words)
+        if w[0].isupper() and (i or (fold(w).lower() not in _ENGLISH_WORDS | _FOLDED_QUESTION_WORDS
+                                     and fold(w).lower() not in _OPENERS))
+    ]  # fmt: skip
+    return tuple(dict.fromkeys(out))
+
+
+# Words that open a Vietnamese question without naming anything.
+_OPENERS = {"ai", "bao", "khi", "tai", "vi", "nhu", "o", "nam", "ngay", "thang", "trong", "theo", "sau", "truoc", "tu"}
 # Function words that open an English question, capitalised only because they come first.
 _ENGLISH_WORDS = _ENGLISH | {
     "why", "whom", "whose", "do", "in", "on", "at", "for", "to", "by", "from", "as", "after",

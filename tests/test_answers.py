@@ -89,3 +89,23 @@ def test_bad_questions_get_named_errors(assistant):
 def test_module_level_ask(seeds_index):
     answer = rag.ask("Dân số quận 1 là bao nhiêu?", index_dir=seeds_index)
     assert "141.556" in answer.text
+
+
+def _compose(question: str, text: str):
+    from rag.answer import compose
+    from rag.records import Document
+
+    doc = Document("d.txt", text, ((0, len(text)),), "x")
+    return compose(question, [Passage("d.txt", text, 0, len(text), score=1.0)], {"d.txt": doc}, lambda t: 1.0)
+
+
+def test_a_figure_must_carry_a_unit_of_the_measure_asked():
+    text = (
+        "Quận 1 có trên 20.000 cán bộ, công chức và mật độ dân cư đông đúc. "
+        "Mật độ dân số quận 1 năm 2023 là 18.500 người/km², cao nhất thành phố."
+    )
+    answer = _compose("Mật độ dân số quận 1?", text)
+    assert answer.found and answer.text.startswith("18.500 người"), answer.text
+    # Without a figure written per km², no figure answers a density question.
+    only_staff = _compose("Mật độ dân số quận 1?", text.split(". ")[0] + ".")
+    assert "20.000 cán bộ [" not in only_staff.text
