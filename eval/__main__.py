@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--gate", action="store_true", help="exit 1 below the regression thresholds")
+    parser.add_argument("--before", action="store_true", help="the rules before issue 12 (a baseline)")
     args = parser.parse_args(argv)
     questions = load_questions(args.questions)
     try:
@@ -135,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as exc:
         print(f"eval: {exc}", file=sys.stderr)
         return 2
+    if args.before:
+        from eval.suite import use_rules_before_issue_12
+
+        use_rules_before_issue_12(assistant)
     assistant.ask(questions[0]["question"])  # warm up: latency is measured warm
     results = [evaluate_one(assistant, q) for q in tqdm(questions, desc="questions", disable=args.json)]
     summary = summarise(results)

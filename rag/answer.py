@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rag import extract
+from rag import abstention, extract
 from rag.normalize import bigrams, fold, terms, tokens
 from rag.question import Question, analyse, measures, named
 from rag.records import Answer, Citation, Document, Passage
@@ -40,6 +40,9 @@ MIN_DENSE_SENTENCE = 0.75  # cosine of the best sentence, for English questions
 # it; when the best passage is also very close in meaning, less coverage is enough.
 MIN_COVERAGE_CLOSE = 0.3
 CLOSE_COSINE = 0.89
+# "Not in the documents" decided by the calibrated model (rag/abstention.py); False: by the
+# coverage thresholds above (the rule before it, kept for before/after measurements).
+CALIBRATED = False
 
 MESSAGES = {
     "vi": {
@@ -398,13 +401,17 @@ def _window(text: str, start: int, end: int, budget: int) -> tuple[int, int]:
 
 
 def _focus(ev: Evidence, q: Question) -> tuple[int, int]:
-    """Where the answer sits in the sentence: the candidate, else right after the last
-    question word (a list comes after "02 mô hình:")."""
+    """Where the answer sits in the sentence: the candidate, else the clause that holds
+    most of the question's words (what a list or a "what" answers follows it: "đã đăng
+    ký … 02 mô hình: …")."""
     if ev.candidate is not None:
         return ev.candidate.start, ev.candidate.end
     wanted = set(q.content)
-    hits = [end for word, _, end in tokens(ev.text) if fold(word).lower() in wanted]
-    at = hits[-1] if hits else 0
+    best, at = 0, 0
+    for lo, hi in clause_spans(ev.text):
+        hits = len({fold(word).lower() for word, _, _ in tokens(ev.text[lo:hi])} & wanted)
+        if hits > best:
+            best, at = hits, lo
     return at, at
 
 
@@ -522,9 +529,13 @@ def compose(
         threshold = MIN_DENSE_SENTENCE
     else:
         threshold = MIN_COVERAGE_CLOSE if top_cosine >= CLOSE_COSINE else MIN_COVERAGE
-    found = best is not None and best.coverage >= threshold and _numbers_present(q, best, documents)
+    features = decision_features(q, best, passages, top_cosine, documents)
     if trace is not None:
-        trace.update(decision_features(q, best, passages, top_cosine, documents))
+        trace.update(features)
+    if CALIBRATED:
+        found = best is not None and bool(features["numbers_present"]) and abstention.holds_answer(features)
+    else:
+        found = best is not None and best.coverage >= threshold and _numbers_present(q, best, documents)
     if not found:
         return Answer(question, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang)
 
