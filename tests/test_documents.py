@@ -292,3 +292,23 @@ def test_report_headings_give_paths_and_numbered_sentences_do_not(tmp_path):
     # Numbered lines that are sentences (a seed's list of results) are not headings.
     seed = (SEEDS / "003_e05c565ea3f85607.txt").read_text(encoding="utf-8")
     assert outline(seed) == ()
+
+
+def test_cli_follow_links(tmp_path, capsys):
+    from rag import Assistant
+    from rag.cli import main
+
+    outside = tmp_path / "ngoai.txt"
+    outside.write_text("Huyện Củ Chi có 20 xã và 1 thị trấn.", encoding="utf-8")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "trong.txt").write_text("Quận 3 có 12 phường.", encoding="utf-8")
+    (folder / "lien_ket.txt").symlink_to(outside)
+    assert main(["index", str(folder), "--index-dir", str(tmp_path / "a")]) == 0
+    assert "lien_ket.txt: a link to" in capsys.readouterr().err
+    assert [d.source for d in Assistant.load(tmp_path / "a").documents()] == ["trong.txt"]
+    assert main(["index", str(folder), "--index-dir", str(tmp_path / "b"), "--follow-links"]) == 0
+    assert sorted(d.source for d in Assistant.load(tmp_path / "b").documents()) == [
+        "lien_ket.txt",
+        "trong.txt",
+    ]
