@@ -147,23 +147,35 @@ def cache_sentence_vectors(assistant: Assistant, path: Path) -> Callable[[], Non
     table: dict[str, np.ndarray] = pickle.loads(path.read_bytes()) if path.exists() else {}
     plain = embedder.embed_passages
 
-    def embed_passages(texts):
+    def embed_passages(texts, progress: bool = False):
+        if progress:  # indexing, not an answer
+            return plain(texts, progress=progress)
         missing = [t for t in dict.fromkeys(texts) if t not in table]
         if missing:
             table.update(zip(missing, plain(missing)))
         return np.stack([table[t] for t in texts]) if texts else plain(texts)
 
     embedder.embed_passages = embed_passages
-    return lambda: path.write_bytes(pickle.dumps(table))
+
+    def save() -> None:
+        path.write_bytes(pickle.dumps(table))
+        embedder.embed_passages = plain
+
+    return save
 
 
-def run(assistant: Assistant, questions: list[dict], desc: str = "questions") -> list[dict]:
+def run(assistant: Assistant, questions: list[dict], desc: str = "questions", log: Path | None = None) -> list[dict]:
+    """Ask every question; each result is also appended to `log` as it comes (a long run on a
+    shared machine keeps what it has done)."""
     assistant.ask(questions[0]["question"])  # warm
     out = []
-    for q in tqdm(questions, desc=desc):
-        r = evaluate_one(assistant, q)
-        r |= {"side": side(q["split_key"]), "qtype": q["qtype"]}
-        out.append(r)
+    with open(log, "w", encoding="utf-8") if log else open("/dev/null", "w") as f:
+        for q in tqdm(questions, desc=desc):
+            r = evaluate_one(assistant, q)
+            r |= {"side": side(q["split_key"]), "qtype": q["qtype"]}
+            out.append(r)
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            f.flush()
     return out
 
 
@@ -230,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.side:
             questions = [q for q in questions if side(q["split_key"]) == args.side]
         save = cache_sentence_vectors(assistant, cache_root() / "suite" / "sentence-vectors.pkl")
-        results = run(assistant, questions, desc=name)
+        results = run(assistant, questions, desc=name, log=args.out / f"{name}.partial.jsonl")
         save()
         with (args.out / f"{name}.jsonl").open("w", encoding="utf-8") as f:
             for r in results:

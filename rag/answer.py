@@ -402,17 +402,19 @@ def _window(text: str, start: int, end: int, budget: int) -> tuple[int, int]:
 
 def _focus(ev: Evidence, q: Question) -> tuple[int, int]:
     """Where the answer sits in the sentence: the candidate, else the clause that holds
-    most of the question's words (what a list or a "what" answers follows it: "đã đăng
-    ký … 02 mô hình: …")."""
+    most of the question's words and the clause after it (what a list or a "what"
+    answers follows them: "đã đăng ký … 02 mô hình: …")."""
     if ev.candidate is not None:
         return ev.candidate.start, ev.candidate.end
     wanted = set(q.content)
+    spans = clause_spans(ev.text) or [(0, len(ev.text))]
     best, at = 0, 0
-    for lo, hi in clause_spans(ev.text):
+    for i, (lo, hi) in enumerate(spans):
         hits = len({fold(word).lower() for word, _, _ in tokens(ev.text[lo:hi])} & wanted)
         if hits > best:
-            best, at = hits, lo
-    return at, at
+            best, at = hits, i
+    # The answer is that clause and the one after it (a list follows "02 mô hình:").
+    return spans[at][0], spans[min(at + 1, len(spans) - 1)][1]
 
 
 # A clause ends after , ; : or a closing parenthesis, and before an opening one.
@@ -539,6 +541,8 @@ def compose(
     if not found:
         return Answer(question, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang)
 
+    if best.candidate is None and q.kind in SPAN_KINDS:
+        best.candidate = answer_span(best.text, q)
     _merge_duplicates(best, evidence)
     others = _conflicts(q, best, evidence)
     for ev in others:
@@ -557,6 +561,42 @@ def compose(
             break
         budget -= max(4, (len(text) - MAX_TEXT) // len(chosen))
     return Answer(question, text[:MAX_TEXT], True, citations, kind=q.kind, lang=q.lang)
+
+
+SPAN_KINDS = ("other", "list", "place")
+SPAN_WORDS = 12  # longest short answer taken from a sentence
+_SPAN_END = re.compile(r"[,;:()\[\]“”\"]|\s[-–]\s")
+
+
+def answer_span(sentence: str, q: Question) -> extract.Candidate | None:
+    """For a what / which / where / why question, the part of the evidence sentence that
+    answers: the words right after the question's own words, up to a clause mark, at most
+    SPAN_WORDS words ("Tiếng Kyrgyz được viết bằng ký tự Ả Rập" -> "ký tự Ả Rập" for "viết
+    bằng ngôn ngữ nào"). None when the sentence holds nothing beyond the question's words.
+
+    >>> q = analyse("Bảng chữ cái Kyrgyz trước đây được viết bằng gì?")
+    >>> answer_span("Trước năm 1928, bảng chữ cái Kyrgyz được viết bằng ký tự Ả Rập, sau đó là Latinh.", q).text
+    'ký tự Ả Rập'
+    """
+    toks = tokens(sentence)
+    wanted = set(q.content)
+    asked = [i for i, (w, _, _) in enumerate(toks) if fold(w).lower() in wanted]
+    if not asked:
+        return None
+    best: tuple[int, int] | None = None
+    for i in asked:  # a run of new words that follows a question word
+        j = i + 1
+        while j < len(toks) and fold(toks[j][0]).lower() not in wanted and j - i <= SPAN_WORDS:
+            if _SPAN_END.search(sentence[toks[j - 1][2] : toks[j][1]]):
+                break
+            j += 1
+        if j - (i + 1) >= 1 and (best is None or j - (i + 1) > best[1] - best[0]):
+            best = (i + 1, j)
+    if best is None:
+        return None
+    start, end = toks[best[0]][1], toks[best[1] - 1][2]
+    text = sentence[start:end]
+    return extract.Candidate(text, fold(text).lower(), "", start, end)
 
 
 def decision_features(
