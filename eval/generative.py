@@ -3,7 +3,9 @@
     # 1. generate (slow: the LLM runs here; results kept so that step 2 costs nothing)
     python -m eval.generative run --llm http://127.0.0.1:8080/v1 --llm-model qwen \\
         --out eval/results/generative.jsonl [--viqa-n 40]
-    # 2. score: accuracy, share verified, threshold chosen on tune, wrong claims flagged on check
+    # 2. label the generated sentences by hand (passages and sentences printed, no verdicts)
+    python -m eval.generative show eval/results/generative.jsonl
+    # 3. score: accuracy, share verified, threshold chosen on tune, wrong claims flagged on check
     python -m eval.generative score eval/results/generative.jsonl [--labels eval/generative_labels.jsonl]
 
 Questions: the seeds dev set (eval/questions/seeds_dev.jsonl, 16) and the first `--viqa-n`
@@ -39,6 +41,16 @@ VIQA = ROOT.parent / "shared" / "bench" / "viqa"
 CACHE = Path.home() / ".cache" / "rag-vi"
 GRID = [round(0.05 * i, 2) for i in range(21)]
 TARGET_FLAGGED = 0.95  # share of wrong claims the verifier must flag (issue #13)
+# Check-side questions whose labelled claims a verifier rule was written after (eval/split.py's
+# rule, kept here for the claim labels): they count as tune.
+MOVED_TO_TUNE = {
+    "s02": "2026-11-23: '51 [1]' (a bare figure) led to the fragment rule in rag/verify.py",
+    "s08": "2026-11-23: '27 chi bộ' against the passage's '27 đảng bộ' led to the unit check",
+}
+
+
+def side(question_id: str) -> str:
+    return "tune" if question_id in MOVED_TO_TUNE else split.side(question_id)
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -181,7 +193,7 @@ def score(args) -> int:
     rows_list = [row for path in args.results for row in _jsonl(path)]
     rows = {r["id"]: r for r in rows_list}
     labels = _jsonl(args.labels) if args.labels and args.labels.exists() else []
-    sides = split.by_side(labels, key=lambda lab: lab["id"])
+    sides = {name: [lab for lab in labels if side(lab["id"]) == name] for name in ("tune", "check")}
     threshold = args.threshold
     if labels and threshold is None:
         threshold = choose_threshold(sides["tune"], rows)
@@ -229,6 +241,17 @@ def _median(values: list[float]) -> float | None:
     return values[len(values) // 2] if values else None
 
 
+def show(args) -> int:
+    """Print each answer's passages and sentences for labelling by hand (no verdicts shown)."""
+    for row in (r for path in args.results for r in _jsonl(path)):
+        print(f"=== {row['id']} ({row['set']}): {row['question']}  accepted: {row['answers']}")
+        for n, p in enumerate(row["passages"], 1):
+            print(f"  [{n}] {p['text']}")
+        for a, b in verify.split_sentences(row["generated"].strip()):
+            print(f"  >> {row['generated'].strip()[a:b]!r}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.generative", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -247,8 +270,10 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("results", type=Path, nargs="+")
     s.add_argument("--labels", type=Path, default=ROOT / "eval" / "generative_labels.jsonl")
     s.add_argument("--threshold", type=float, default=None, help="default: chosen on the tune labels")
+    w = sub.add_parser("show", help="print passages and sentences for labelling by hand")
+    w.add_argument("results", type=Path, nargs="+")
     args = parser.parse_args(argv)
-    return run(args) if args.command == "run" else score(args)
+    return {"run": run, "score": score, "show": show}[args.command](args)
 
 
 if __name__ == "__main__":

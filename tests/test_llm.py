@@ -98,6 +98,21 @@ def test_a_name_not_in_the_passage_is_flagged(passages):
     assert only("Bí thư Quận ủy quận 1 là đồng chí To Thi Bich Chau [1].", [bi_thu]).verified
 
 
+def test_a_figure_must_count_what_the_passage_counts(passages):
+    # [3]: "27 đảng bộ cơ sở, 12 chi bộ cơ sở, ... 465 chi bộ trực thuộc"
+    claim = only("Đảng bộ quận Tân Bình có 27 chi bộ cơ sở [3].", passages)
+    assert not claim.verified and claim.reason == "27 chi is not in [3]"
+    assert only("Đảng bộ quận Tân Bình có 27 đảng bộ cơ sở [3].", passages).verified
+    assert only("Đảng bộ quận Tân Bình có 465 chi bộ trực thuộc [3].", passages).verified
+
+
+def test_a_bare_fragment_is_not_a_claim_and_list_labels_are_format(passages):
+    claim = only("8.033 [1]", passages)
+    assert not claim.verified and claim.reason.startswith("a fragment")
+    assert only("Câu 1: Đảng bộ quận 1 hiện có 8.033 đảng viên [1].", passages).verified
+    assert only("- Đảng bộ quận 1 hiện có 8.033 đảng viên [1].", passages).verified
+
+
 def test_markers_pointing_nowhere_or_missing_are_errors(passages):
     claim = only("Đảng bộ quận 1 hiện có 8.033 đảng viên [7].", passages)
     assert not claim.verified and claim.reason == "marker [7] points to no passage (there are 3)"
