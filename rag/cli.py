@@ -110,7 +110,10 @@ def _ask(args) -> int:
         print(f"  {answer.notice}")
     for c in answer.citations:
         also = f" (also in {', '.join(c.also)})" if c.also else ""
-        print(f"  [{c.n}] {c.source}{also} @{c.quote_start}-{c.quote_end}")
+        page = f" p. {c.page}" if c.page else ""
+        ocr = " (OCR)" if c.ocr else ""
+        heading = f" — {c.heading}" if c.heading else ""
+        print(f"  [{c.n}] {c.source}{also}{page}{ocr} @{c.quote_start}-{c.quote_end}{heading}")
     for p in answer.related:
         print(f"  related: {p.source} @{p.start}-{p.end}: {p.text[:120]}…")
     return 0
@@ -161,7 +164,10 @@ def _serve(args) -> int:
     except ImportError as exc:
         hint = "reinstall with `.venv/bin/python -m pip install -e '.[ui]'`"
         raise RagError(f"ui.py is not importable ({exc}): {hint}") from exc
-    assistant = Assistant.load(args.index_dir)
+    from rag.llm import LLMConfig
+
+    # With RAG_LLM_URL set, answers (chat page, /api/ask, /v1/chat/completions) are generated, then checked.
+    assistant = Assistant.load(args.index_dir, llm=LLMConfig.from_env())
     assistant.search("warm-up", k=1)  # load the model now, not on the first request
     return ui.serve(assistant, args.host, args.port, chat=not args.no_chat, started=started)
 
