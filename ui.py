@@ -555,11 +555,18 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
 
 
 def open_assistant(index_dir: Path) -> Assistant:
-    """Open the index; build it from the seeds when there is none yet."""
+    """Open the index; build it from the seeds when there is none yet.
+
+    Answers are generated (and checked) by the LLM server in RAG_LLM_URL / RAG_LLM_MODEL
+    when that is set (rag/llm.py); the chat page, /api/ask and /v1/chat/completions use it.
+    """
+    from rag.llm import LLMConfig
+
+    llm = LLMConfig.from_env()
     if not (index_dir / "CURRENT").exists():
         log.warning("no index in %s: indexing %s", index_dir, ROOT / "seeds")
-        return Assistant.build([ROOT / "seeds"], index_dir=index_dir, progress=True)
-    return Assistant.load(index_dir)
+        return Assistant.build([ROOT / "seeds"], index_dir=index_dir, progress=True, llm=llm)
+    return Assistant.load(index_dir, llm=llm)
 
 
 def mount_chat(server, assistant: Assistant, settings, host: str, port: int) -> None:

@@ -294,6 +294,10 @@ class ChatCompletion(BaseModel):
     citations: list[Citation] = Field(description="the evidence behind each [n] marker of the content")
     found: bool = Field(description="False when the documents do not hold the answer")
     related: list[Passage] = Field(description="the closest passages when the answer is not found")
+    generated_by: str | None = Field(None, description="the LLM that wrote the text; null: extractive")
+    notice: str | None = Field(
+        None, description="how much of a generated text was verified, or why it was not used"
+    )
 
 
 class ModelCard(BaseModel):
@@ -633,8 +637,14 @@ def sources_markdown(answer: Answer, lang: str | None = None) -> str:
 
 
 def chat_content(answer: Answer, lang: str | None = None) -> str:
+    """The answer as a chat client shows it: the text, the notice on a generated one, the sources."""
+    return answer.text + _after_text(answer, lang)
+
+
+def _after_text(answer: Answer, lang: str | None = None) -> str:
+    notice = f"\n\n_{answer.notice}_" if answer.notice else ""
     listing = sources_markdown(answer, lang)
-    return f"{answer.text}\n\n{listing}" if listing else answer.text
+    return notice + (f"\n\n{listing}" if listing else "")
 
 
 def _pieces(text: str, size: int = 24) -> Iterator[str]:
@@ -854,6 +864,7 @@ def create_app(assistant: Assistant, settings: ApiSettings | None = None) -> Fas
                             completion_tokens=_words(content),
                             total_tokens=_words(question) + sum(map(_words, history)) + _words(content)),
                 citations=answer.citations, found=answer.found, related=answer.related,
+                generated_by=answer.generated_by, notice=answer.notice,
             )  # fmt: skip
         return StreamingResponse(_sse(cid, created, first, pieces), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})  # fmt: skip
@@ -904,19 +915,18 @@ def _sse(cid: str, created: int, first: str | Answer, pieces: Iterator[str | Ans
         if not streamed:  # the extractive answer comes whole: send it as a stream of pieces
             for piece in _pieces(answer.text):
                 yield event({"content": piece})
-        elif streamed.strip() != answer.text.strip():
-            # The generated text was not kept (nothing in it could be verified): say what replaces it.
-            yield event(
-                {"content": f"\n\n{answer.notice or ''}\n\n{answer.text}".replace("\n\n\n\n", "\n\n")}
-            )
-        listing = sources_markdown(answer)
-        if listing:
-            yield event({"content": f"\n\n{listing}"})
+        elif streamed != answer.text:
+            # The generated text was not kept as written (e.g. nothing in it could be verified and
+            # the extractive answer replaces it): what stands is sent after it, the notice says why.
+            yield event({"content": f"\n\n{answer.text}"})
+        if rest := _after_text(answer):
+            yield event({"content": rest})
         from pydantic import TypeAdapter
 
         cites = TypeAdapter(list[Citation]).dump_python(answer.citations, mode="json")
         related = TypeAdapter(list[Passage]).dump_python(answer.related, mode="json")
-        yield event({}, "stop", citations=cites, found=answer.found, related=related)
+        yield event({}, "stop", citations=cites, found=answer.found, related=related,
+                    generated_by=answer.generated_by, notice=answer.notice)  # fmt: skip
     except errors.RagError as exc:  # mid-stream: the status is sent already; the error travels as an event
         e = rag_error(exc)
         yield f"data: {json.dumps({'error': {'code': e.code, 'message': e.message}}, ensure_ascii=False)}\n\n"

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from .conftest import ROOT
+from .test_llm import smol_server  # noqa: F401 (a fixture: a real llama_cpp.server with SmolLM2)
 
 QUESTION = "Quận 1 có bao nhiêu đảng viên?"  # the seeds give 6.949 and 8.033 (two sources)
 NEW_FACT = "Hợp tác xã Hoa Sen ở xã Tân Phú có 321 xã viên và 12 máy gặt đập liên hợp."
@@ -346,6 +347,33 @@ def test_an_empty_question_to_the_openai_client_is_a_400_with_a_code(api):
             model="rag-vi", messages=[{"role": "user", "content": " "}], stream=True
         )
     assert err.value.code == "empty_question"
+
+
+def test_chat_completions_use_the_configured_llm(seeds_index, tmp_path_factory, smol_server):  # noqa: F811
+    """With an LLM configured (a real llama_cpp.server with SmolLM2), its text streams, then the check."""
+    import openai
+
+    from rag import Assistant
+    from rag.api import LOOPBACK_NAMES, ApiSettings, create_app
+    from rag.llm import LLMConfig
+
+    config = LLMConfig(smol_server, "smollm2", max_tokens=16, read_timeout=120, max_seconds=300)
+    assistant = Assistant.load(_copy(seeds_index, tmp_path_factory, "llm"), llm=config)
+    server = _Server(create_app(assistant, ApiSettings(allowed_hosts=LOOPBACK_NAMES)))
+    try:
+        assert httpx.get(f"{server.url}/api/health").json()["llm"] == "smollm2"
+        client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="not-needed")
+        chunks = list(client.chat.completions.create(
+            model="rag-vi", messages=[{"role": "user", "content": QUESTION}], stream=True
+        ))  # fmt: skip
+        content = "".join(c.choices[0].delta.content or "" for c in chunks)
+        final = chunks[-1].model_extra
+        assert final["notice"]  # a generated answer says how much of it was verified, or why it was not kept
+        assert final["generated_by"] in (None, "smollm2") and final["citations"]
+        if final["generated_by"] is None:  # nothing verified: the extractive answer follows what was streamed
+            assert "8.033" in content and final["notice"] in content
+    finally:
+        server.stop()
 
 
 # -------------------------------------------------------------------------- security
