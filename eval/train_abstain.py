@@ -31,9 +31,12 @@ def load(results: Path) -> list[dict]:
     rows = []
     for name in ("viqa", "mlqa"):
         path = results / f"{name}.jsonl"
+        if not path.exists():
+            continue
         for line in path.read_text(encoding="utf-8").splitlines():
             r = json.loads(line)
-            if r["features"] and not r["features"].get("empty"):
+            known = set(r["features"]) >= set(FEATURES) - {"missing_type"}
+            if known and not r["features"].get("empty"):
                 r["set"] = name
                 rows.append(r)
     return rows
