@@ -126,7 +126,8 @@ def open_set(name: str) -> tuple[Assistant, list[dict]]:
 def use_rules_before_issue_12(assistant: Assistant | None = None) -> None:
     """Today's reader as it was before the tune/check work, for before/after tables: the
     hand-set re-ranker weights, an English question's every word in the word index, no
-    measure check on figures, and the coverage thresholds for "not in the documents"."""
+    measure check on figures, no answer span for what/which questions, and the coverage
+    thresholds for "not in the documents"."""
     from dataclasses import replace
 
     import rag.answer
@@ -134,6 +135,7 @@ def use_rules_before_issue_12(assistant: Assistant | None = None) -> None:
 
     rag.question.asked_measure = lambda text: ""
     rag.answer.CALIBRATED = False
+    rag.answer.SPAN_KINDS = ()
     if assistant is not None:
         assistant.retrieval = replace(assistant.retrieval, learned=False, english_names_only=False)
 
