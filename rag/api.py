@@ -93,6 +93,7 @@ class ApiSettings:
     max_upload_bytes: int = int(DEFAULT_MAX_UPLOAD_MB * 2**20)
     cors_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] | None = None
+    write_wait_seconds: float = 30.0  # how long a removal waits for a running upload before `index_busy`
 
     @classmethod
     def from_env(cls, host: str = "127.0.0.1", env: Mapping[str, str] | None = None) -> ApiSettings:
@@ -524,50 +525,67 @@ class _Job:
 class _Writer:
     """Index changes, one at a time, off the request threads.
 
-    Uploads run on one background thread; `busy` is held while one runs, so a removal
-    waits for it (or is told the index is busy) instead of racing it. Readers never wait:
-    the Assistant swaps in the new index in one step when a change is saved.
+    Uploads run in order on one background thread. A removal waits until no upload is
+    queued or running (or is told the index is busy) and holds off new uploads while it
+    runs, so the two never race. Readers never wait: the Assistant swaps in the new index
+    in one step when a change is saved.
     """
 
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
         self.jobs: dict[str, _Job] = {}
-        self.busy = threading.Lock()
+        self.pending = 0  # uploads queued or running
+        self.idle = threading.Condition()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rag-index")
 
     def submit(self, files: list[str], folder: Path) -> _Job:
         job = _Job(uuid.uuid4().hex, files, folder, created=time.time())
-        self.jobs[job.id] = job
-        for old in list(self.jobs)[:-MAX_JOBS_KEPT]:
-            if self.jobs[old].finished:
-                del self.jobs[old]
+        with self.idle:  # waits while a removal runs
+            self.jobs[job.id] = job
+            for old in list(self.jobs)[:-MAX_JOBS_KEPT]:
+                if self.jobs[old].finished:
+                    del self.jobs[old]
+            self.pending += 1
         self.pool.submit(self._run, job)
         return job
 
+    def remove(self, source: str, wait: float) -> UpdateReport:
+        """`Assistant.remove` once no upload is queued or running; ApiError index_busy after `wait` s."""
+        with self.idle:
+            if not self.idle.wait_for(lambda: self.pending == 0, timeout=wait):
+                raise ApiError(409, "index_busy", "the index is being updated by an upload; try again when "
+                                                  "its job (GET /api/jobs/{id}) is done", {"Retry-After": "10"})  # fmt: skip
+            return self.assistant.remove([source])
+
     def _run(self, job: _Job) -> None:
-        with self.busy:
-            job.status, job.stage = "running", "reading"
+        try:
+            self._index(job)
+        finally:
+            with self.idle:
+                self.pending -= 1
+                self.idle.notify_all()
 
-            def progress(done: int, total: int) -> None:
-                job.stage, job.done_passages, job.total_passages = "embedding", done, total
-                if done >= total:
-                    job.stage = "saving"
+    def _index(self, job: _Job) -> None:
+        job.status, job.stage = "running", "reading"
 
-            try:
-                report = self.assistant.add([job.folder / name for name in job.files], progress=progress)
-                job.report = _update_out(report, job.folder)
-                job.status = job.stage = "done"
-            except Exception as exc:  # the job records every failure; the server keeps running
-                known = exc if isinstance(exc, errors.RagError) else None
-                err = (
-                    rag_error(known) if known else ApiError(500, "internal_error", f"indexing failed: {exc}")
-                )
-                job.error = ErrorBody(code=err.code, message=_strip(err.message, job.folder),
-                                      type=_TYPES.get(err.status, "server_error"))  # fmt: skip
-                job.status = job.stage = "failed"
-            finally:
-                job.finished = time.time()
-                shutil.rmtree(job.folder, ignore_errors=True)
+        def progress(done: int, total: int) -> None:
+            job.stage, job.done_passages, job.total_passages = "embedding", done, total
+            if done >= total:
+                job.stage = "saving"
+
+        try:
+            report = self.assistant.add([job.folder / name for name in job.files], progress=progress)
+            job.report = _update_out(report, job.folder)
+            job.status = job.stage = "done"
+        except Exception as exc:  # the job records every failure; the server keeps running
+            known = exc if isinstance(exc, errors.RagError) else None
+            err = rag_error(known) if known else ApiError(500, "internal_error", f"indexing failed: {exc}")
+            job.error = ErrorBody(code=err.code, message=_strip(err.message, job.folder),
+                                  type=_TYPES.get(err.status, "server_error"))  # fmt: skip
+            job.status = job.stage = "failed"
+        finally:
+            job.finished = time.time()
+            shutil.rmtree(job.folder, ignore_errors=True)
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -798,13 +816,7 @@ def create_app(assistant: Assistant, settings: ApiSettings | None = None) -> Fas
     def remove(source: str) -> RemoveResponse:
         """Remove one document from the index."""
         _find(assistant, source)
-        if not writer.busy.acquire(timeout=30):
-            raise ApiError(409, "index_busy", "the index is being updated by an upload; try again when its job "
-                                              "(GET /api/jobs/{id}) is done", headers={"Retry-After": "10"})  # fmt: skip
-        try:
-            report = assistant.remove([source])
-        finally:
-            writer.busy.release()
+        report = writer.remove(source, settings.write_wait_seconds)
         if source not in report.removed:  # another process removed it meanwhile
             raise ApiError(404, "unknown_source", f"{source!r} is no longer indexed")
         return RemoveResponse(removed=report.removed, documents=len(assistant.documents()),

@@ -70,7 +70,7 @@ def api(seeds_index, tmp_path_factory):
     from rag.api import LOOPBACK_NAMES, ApiSettings, create_app
 
     assistant = Assistant.load(_copy(seeds_index, tmp_path_factory, "api"))
-    settings = ApiSettings(max_upload_bytes=2**20, allowed_hosts=LOOPBACK_NAMES)
+    settings = ApiSettings(max_upload_bytes=2**20, allowed_hosts=LOOPBACK_NAMES, write_wait_seconds=0.5)
     server = _Server(create_app(assistant, settings))
     yield server.url
     server.stop()
@@ -258,6 +258,13 @@ def test_concurrent_asks_while_an_upload_indexes(client, api):
     for t in threads:
         t.start()
     try:
+        # A removal while the upload indexes waits, then says the index is busy (nothing removed).
+        sent = time.time()
+        busy = client.delete("/api/documents/000_79b324b50acacb59.txt")
+        finished = client.get(location).json()["finished"]
+        if finished is None or finished > sent + 0.5:  # the upload was still running all along
+            _error(busy, 409, "index_busy")
+            assert busy.headers["retry-after"]
         deadline = time.time() + 180
         while time.time() < deadline:
             job = client.get(location).json()
