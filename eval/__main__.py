@@ -28,7 +28,11 @@ from rag.errors import RagError
 ROOT = Path(__file__).resolve().parent.parent
 # Regression gate for the project's own seeds set (eval/questions/seeds.jsonl). Below the
 # measured values (README) by a margin, so a real regression fails and noise does not.
-GATE = {"answer_accuracy": 0.85, "abstention_recall": 0.8, "citation_accuracy": 0.85, "hit@5": 0.9}
+# abstention_recall was 0.8 (5 of 6 measured) before "not in the documents" was calibrated on the
+# MLQA suite's tune split (README, tune / check): the calibrated decision declines 4 of the 6
+# unanswerable seeds questions correctly ("Ai là Chủ tịch UBND quận Tân Bình?" now gets another
+# officer) and in exchange stops declining 54-58% of answerable Vietnamese MLQA questions.
+GATE = {"answer_accuracy": 0.85, "abstention_recall": 0.65, "citation_accuracy": 0.85, "hit@5": 0.9}
 
 
 def load_questions(path: Path) -> list[dict]:
