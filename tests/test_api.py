@@ -458,12 +458,10 @@ def test_cross_origin_writes_to_the_api_are_refused(client):
     assert same.status_code == 200
 
 
-def test_the_chat_page_refuses_a_cross_origin_removal(seeds_index, tmp_path):
-    """Issue #10 item 9: any page could POST to the chat page's removal; now only its own page can."""
-    from rag import Assistant
-
-    index_dir = tmp_path / "index"
-    shutil.copytree(seeds_index, index_dir)
+@pytest.fixture(scope="module")
+def chat_page(seeds_index, tmp_path_factory):
+    """`python ui.py` started as a user would, over a copy of the seeds index."""
+    index_dir = _copy(seeds_index, tmp_path_factory, "page")
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "ui.py"), "--port", str(port), "--index-dir", str(index_dir)],
@@ -480,37 +478,102 @@ def test_the_chat_page_refuses_a_cross_origin_removal(seeds_index, tmp_path):
             if line.startswith("ready on"):
                 break
         assert lines and lines[-1].startswith("ready on"), "".join(lines[-30:])
-        url = f"http://127.0.0.1:{port}"
-        with httpx.Client(base_url=url, timeout=60) as c:
-            config = c.get("/config").json()
-            removal = [d for d in config["dependencies"] if "remove" in str(d.get("api_name"))]
-            assert removal, [d.get("api_name") for d in config["dependencies"]]
-            source = "000_79b324b50acacb59.txt"
-            for dep in removal:
-                body = {"data": [source, "English"], "fn_index": dep["id"], "session_hash": "attacker"}
-                for origin in ("http://localhost:9999", "http://evil.example"):
-                    headers = {"Origin": origin, "Content-Type": "application/json"}
-                    r = c.post("/gradio_api/queue/join", json=body, headers=headers)
-                    assert r.status_code == 403, r.text
-                    r = c.post(f"/gradio_api/call/{dep['api_name']}", json={"data": [source, "English"]},
-                               headers=headers)  # fmt: skip
-                    assert r.status_code == 403, r.text
-            up = c.post(
-                "/gradio_api/upload",
-                files=[("files", ("a.txt", b"x"))],
-                headers={"Origin": "http://evil.example"},
-            )
-            assert up.status_code == 403
-            # The page's own origin is let through (the browser tests use the page end to end).
-            ask = [d for d in config["dependencies"] if str(d.get("api_name")).startswith("ask")][0]
-            r = c.post(f"/gradio_api/call/{ask['api_name']}", json={"data": [QUESTION]},
-                       headers={"Origin": url, "Content-Type": "application/json"})  # fmt: skip
-            assert r.status_code == 200 and "event_id" in r.json()
-        time.sleep(1)
-        assert source in [d.source for d in Assistant.load(index_dir).documents()]
+        threading.Thread(
+            target=lambda: [None for _ in proc.stdout], daemon=True
+        ).start()  # keep the pipe drained
+        yield f"http://127.0.0.1:{port}", index_dir
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def _removals(url: str) -> list[dict]:
+    config = httpx.get(f"{url}/config", timeout=60).json()
+    removal = [d for d in config["dependencies"] if "remove" in str(d.get("api_name"))]
+    assert removal, [d.get("api_name") for d in config["dependencies"]]
+    return removal
+
+
+def test_the_chat_page_refuses_a_cross_origin_removal(chat_page):
+    """Issue #10 item 9: any page could POST to the chat page's removal; now only its own page can."""
+    from rag import Assistant
+
+    url, index_dir = chat_page
+    source = "000_79b324b50acacb59.txt"
+    with httpx.Client(base_url=url, timeout=60) as c:
+        for dep in _removals(url):
+            body = {"data": [source, "English"], "fn_index": dep["id"], "session_hash": "attacker"}
+            for origin in ("http://localhost:9999", "http://evil.example"):
+                headers = {"Origin": origin, "Content-Type": "application/json"}
+                r = c.post("/gradio_api/queue/join", json=body, headers=headers)
+                assert r.status_code == 403, r.text
+                r = c.post(f"/gradio_api/call/{dep['api_name']}", json={"data": [source, "English"]},
+                           headers=headers)  # fmt: skip
+                assert r.status_code == 403, r.text
+        up = c.post(
+            "/gradio_api/upload",
+            files=[("files", ("a.txt", b"x"))],
+            headers={"Origin": "http://evil.example"},
+        )
+        assert up.status_code == 403
+        # The page's own origin is let through (the browser tests use the page end to end).
+        config = c.get("/config").json()
+        ask = [d for d in config["dependencies"] if str(d.get("api_name")).startswith("ask")][0]
+        r = c.post(f"/gradio_api/call/{ask['api_name']}", json={"data": [QUESTION]},
+                   headers={"Origin": url, "Content-Type": "application/json"})  # fmt: skip
+        assert r.status_code == 200 and "event_id" in r.json()
+    time.sleep(1)
+    assert source in [d.source for d in Assistant.load(index_dir).documents()]
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is not installed")
+def test_a_page_of_another_local_site_cannot_remove_documents_in_a_real_browser(chat_page, tmp_path):
+    """The attack as it happens: a page served by another local program (another port, so another
+    origin that Gradio's own CORS rule trusted) has the browser POST the removal, with and without CORS."""
+    import functools
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from playwright.sync_api import sync_playwright
+
+    from rag import Assistant
+
+    url, index_dir = chat_page
+    source = "001_98082b8cb4a9dbb2.txt"
+    (tmp_path / "index.html").write_text("<html><body>a page</body></html>")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a: None
+    site = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    names = [d["api_name"] for d in _removals(url)]
+    attack = """async ([target, names, source]) => {
+        const out = {};
+        for (const name of names) {
+            const body = JSON.stringify({data: [source, 'English']});
+            try {
+                const r = await fetch(`${target}/gradio_api/call/${name}`,
+                    {method: 'POST', headers: {'Content-Type': 'application/json'}, body});
+                out[name + ' cors'] = r.status;
+            } catch (e) { out[name + ' cors'] = 'refused'; }
+            try {  // no Content-Type at all: a "simple" request, sent without asking first
+                await fetch(`${target}/gradio_api/call/${name}`, {method: 'POST', mode: 'no-cors', body: new Blob([body])});
+                out[name + ' no-cors'] = 'sent';
+            } catch (e) { out[name + ' no-cors'] = 'refused'; }
+        }
+        return out;
+    }"""
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                        args=["--no-sandbox", "--disable-gpu", "--no-first-run"])  # fmt: skip
+            page = browser.new_page()
+            page.goto(f"http://localhost:{site.server_address[1]}/index.html")
+            results = page.evaluate(attack, [url, names, source])
+            browser.close()
+    finally:
+        site.shutdown()
+    assert results and 200 not in results.values(), results
+    time.sleep(1)
+    assert source in [d.source for d in Assistant.load(index_dir).documents()]
 
 
 # --------------------------------------------------------------------------- fuzzing
