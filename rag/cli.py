@@ -107,7 +107,7 @@ def _ask(args) -> int:
     for claim in answer.claims:
         print(f"  {'✓' if claim.verified else '✗ ' + claim.reason + ':'} {claim.text}")
     if answer.notice:
-        print(f"  {answer.notice}")
+        print(f"  {answer.notice}" + (f" ({answer.generated_by})" if answer.generated_by else ""))
     for c in answer.citations:
         also = f" (also in {', '.join(c.also)})" if c.also else ""
         page = f" p. {c.page}" if c.page else ""

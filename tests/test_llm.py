@@ -157,7 +157,7 @@ def test_a_partly_verified_answer_keeps_both_and_says_how_much(passages):
     result = generate.finish(EXTRACTIVE, generated, passages, "smol", generate.GenerationSettings())
     assert result.text == generated and result.generated_by == "smol"
     assert [c.verified for c in result.claims] == [True, False]
-    assert result.notice == "Đã kiểm chứng 1/2 câu với đoạn văn được trích dẫn (smol)."
+    assert result.notice == "Đã kiểm chứng 1/2 câu với đoạn văn được trích dẫn."
     assert [c.n for c in result.citations] == [1]
     dropped = generate.finish(
         EXTRACTIVE, generated, passages, "smol", generate.GenerationSettings(drop_unverified=True)
