@@ -74,7 +74,7 @@ def evaluate_one(assistant: Assistant, q: dict) -> dict:
     else:
         correct = not answer.found
     return {
-        "id": q["id"], "kind": q["kind"], "lang": q["lang"], "question": q["question"],
+        "id": q["id"], "kind": q["kind"], "lang": q["lang"], "question": q["question"], "answers": q["answers"],
         "rewritten": answer.rewritten, "answerable": answerable, "found": answer.found,
         "correct": bool(correct), "answer": answer.text,
         "cited_sources": sorted(cited),

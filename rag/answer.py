@@ -7,9 +7,12 @@ by the evidence quoted exactly, each claim carrying its `[n]` marker.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from rag import abstention, extract
 from rag.normalize import bigrams, fold, terms, tokens
@@ -73,6 +76,10 @@ class Evidence:
     candidate_quality: float = 0.0  # how well the candidate fits the question (proximity, unit, phrase)
     candidate_score: float = 0.0
     also: list[str] = field(default_factory=list)
+    passage_coverage: float = 0.0  # of the question by the whole passage
+    retrieval: float = 0.0  # the passage's retrieval score over the best one's
+    similarity: float = 0.0  # cosine to the question (English questions: the sentences embedded)
+    embedded: bool = False  # among the sentences embedded for an English question
 
 
 def split_sentences(passage: Passage) -> list[tuple[int, int]]:
@@ -237,6 +244,7 @@ def gather(q: Question, passages: list[Passage], idf, memo: dict | None = None) 
             seen.add((passage.source, sent.start, sent.end))
             ev = Evidence(passage, rank, sent.start, sent.end, sent.text, sent.words)
             ev.coverage, ev.own_coverage = sent.coverage, sent.own_coverage
+            ev.passage_coverage, ev.retrieval = passage_cov, max(passage.score, 0.0) / top
             ev.score = (
                 SENTENCE_WEIGHTS[0] * sent.own_coverage
                 + SENTENCE_WEIGHTS[1] * sent.coverage
@@ -304,6 +312,7 @@ def _dense_rescore(q: Question, evidence: list[Evidence], embedder) -> None:
     sims = vectors @ query
     for ev, sim in zip(pool, sims):
         ev.coverage = max(ev.coverage, float(sim))
+        ev.similarity, ev.embedded = float(sim), True
         ev.score = 0.8 * float(sim) + 0.2 * ev.score
         if ev.candidate is not None:
             ev.candidate_score = 0.8 * float(sim) + 0.2 * ev.candidate_score
@@ -520,6 +529,19 @@ def compose(
     evidence = gather(q, passages, idf, memo)
     if q.lang == "en" and embedder is not None and evidence:
         _dense_rescore(q, evidence, embedder)
+    if trace is not None:
+        trace["evidence"] = [
+            {"x": selection_features(ev, q), "text": ev.text, "typed": ev.candidate is not None,
+             "score": ev.score, "candidate_score": ev.candidate_score,
+             "candidate": ev.candidate.text if ev.candidate else None}
+            for ev in evidence
+        ]  # fmt: skip
+    if SELECTION and evidence:
+        weights = selection_weights()["en" if q.lang == "en" else "vi"]
+        for ev in evidence:
+            ev.score = sum(w * x for w, x in zip(weights, selection_features(ev, q)))
+            if ev.candidate is not None:
+                ev.candidate_score = CANDIDATE_WEIGHTS[0] * ev.score + CANDIDATE_WEIGHTS[1] * ev.candidate_quality
     typed = [e for e in evidence if e.candidate is not None]
     if typed:
         best = max(typed, key=lambda e: e.candidate_score)
@@ -563,6 +585,31 @@ def compose(
             break
         budget -= max(4, (len(text) - MAX_TEXT) // len(chosen))
     return Answer(question, text[:MAX_TEXT], True, citations, kind=q.kind, lang=q.lang)
+
+
+SELECTION_FILE = Path(__file__).parent / "data" / "selection.json"
+# Score evidence sentences with the weights fit on the tune splits (eval/train_selection.py);
+# False: the hand-set SENTENCE_WEIGHTS (and the English re-scoring) as before.
+SELECTION = SELECTION_FILE.exists()
+SELECTION_FEATURES = (
+    "own_coverage", "coverage", "passage_coverage", "retrieval", "rank", "typed", "fit",
+    "names_present", "similarity", "embedded", "bias",
+)  # fmt: skip
+
+
+def selection_features(ev: Evidence, q: Question) -> list[float]:
+    """What an evidence sentence's score is made of (SELECTION_FEATURES order)."""
+    return [
+        ev.own_coverage, ev.coverage, ev.passage_coverage, ev.retrieval, float(ev.rank),
+        float(ev.candidate is not None), ev.candidate_quality if ev.candidate is not None else 0.0,
+        names_present(q, ev), ev.similarity, float(ev.embedded), 1.0,
+    ]  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def selection_weights() -> dict[str, list[float]]:
+    data = json.loads(SELECTION_FILE.read_text(encoding="utf-8"))
+    return {lang: [float(w[k]) for k in SELECTION_FEATURES] for lang, w in data["weights"].items()}
 
 
 SPAN_KINDS = ("other", "list", "place")
