@@ -851,7 +851,18 @@ def create_app(assistant: Assistant, settings: ApiSettings | None = None) -> Fas
         """The one model this server answers as (OpenAI-compatible)."""
         return ModelList(data=[ModelCard(id=MODEL_NAME, created=0, owned_by="rag-vi")])
 
-    sse = {"text/event-stream": {"schema": {"type": "string", "description": "chat.completion.chunk events"}}}
+    # One schema per server-sent event: its `data` is a chat.completion.chunk as JSON, or [DONE].
+    event = {
+        "type": "object",
+        "properties": {
+            "data": {"type": "string", "description": "a chat.completion.chunk as JSON, or [DONE] at the end"},
+            "event": {"type": "string"},
+            "id": {"type": "string"},
+        },
+        "required": ["data"],
+    }
+    # OpenAPI 3.2: `itemSchema` is one event, `schema` the whole stream as a list of them.
+    sse = {"text/event-stream": {"schema": {"type": "array", "items": event}, "itemSchema": event}}
 
     @app.post("/v1/chat/completions", response_model=ChatCompletion, dependencies=guard, tags=["openai"],
               responses={**with_errors(), 200: {"content": sse}})  # fmt: skip

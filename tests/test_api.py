@@ -603,8 +603,10 @@ def test_fuzz_the_api_from_its_own_schema(seeds_index, tmp_path_factory):
         for operation in operations:
 
             @given(case=operation.as_strategy())
+            # Derandomised: the same examples on every run, so CI is reproducible; run with
+            # --hypothesis-seed=N (and derandomize off) to explore further.
             @settings(max_examples=5, deadline=None, phases=[Phase.explicit, Phase.generate],
-                      suppress_health_check=list(HealthCheck), database=None)  # fmt: skip
+                      suppress_health_check=list(HealthCheck), database=None, derandomize=True)  # fmt: skip
             def check(case):
                 case.call_and_validate(base_url=server.url, checks=selected, timeout=60)
 
