@@ -33,6 +33,7 @@ CONTEXT_CHARS = 300  # text before a sentence that still counts as its context
 SENTENCE_WEIGHTS = (0.3, 0.1, 0.1, 0.5)
 # A typed candidate's score: its sentence's score, then its own fit to the question.
 CANDIDATE_WEIGHTS = (0.8, 0.2)
+UNTYPED_MARGIN = 0.3  # how much better a sentence without a typed candidate must score to be taken
 # Vietnamese evidence sentences also read by embedding (0: off); chosen on the tune splits.
 VI_DENSE_SENTENCES = 8
 VI_DENSE_WEIGHT = 0.0
@@ -567,6 +568,12 @@ def compose(
     typed = [e for e in evidence if e.candidate is not None]
     if typed:
         best = max(typed, key=lambda e: e.candidate_score)
+        # A sentence of the asked type is preferred, unless one without a recognised candidate
+        # reads clearly better (a name the extractor does not know); Vietnamese only: chosen on
+        # the tune splits, where English gained nothing (eval/figures/selection_fit.md).
+        plain = max((e for e in evidence if e.candidate is None), key=lambda e: e.score, default=None)
+        if q.lang != "en" and not q.measure and plain is not None and plain.score > best.score + UNTYPED_MARGIN:
+            best = plain
     else:
         best = max(evidence, key=lambda e: e.score, default=None)
     if q.lang == "en" and q.kind == "number" and typed and embedder is not None:
