@@ -166,7 +166,9 @@ def cache_sentence_vectors(assistant: Assistant, path: Path) -> Callable[[], Non
     return save
 
 
-def run(assistant: Assistant, questions: list[dict], desc: str = "questions", log: Path | None = None) -> list[dict]:
+def run(
+    assistant: Assistant, questions: list[dict], desc: str = "questions", log: Path | None = None
+) -> list[dict]:
     """Ask every question; each result is also appended to `log` as it comes (a long run on a
     shared machine keeps what it has done)."""
     assistant.ask(questions[0]["question"])  # warm
@@ -223,7 +225,9 @@ def abstention_by_lang(results: list[dict]) -> dict:
         for lang in sorted({r["lang"] for r in results}):
             rows = [r for r in results if r["side"] == sname and r["lang"] == lang]
             if rows:
-                out[f"{sname}/{lang}"] = abstention([not r["answerable"] for r in rows], [not r["found"] for r in rows])
+                out[f"{sname}/{lang}"] = abstention(
+                    [not r["answerable"] for r in rows], [not r["found"] for r in rows]
+                )
     return out
 
 

@@ -61,7 +61,9 @@ def curve(p: np.ndarray, answerable: np.ndarray, thresholds) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     from sklearn.linear_model import LogisticRegression
 
-    parser = argparse.ArgumentParser(prog="python -m eval.train_abstain", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.train_abstain", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--results", type=Path, default=ROOT / "eval" / "results")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
@@ -95,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         }
         print(f"\n{g}: threshold {threshold} (highest with found on answerable tune >= {TARGET_FOUND})")
         print(f"  tune:  {report[g]['tune']}\n  check: {report[g]['check']}")
-        print("  | threshold | tune found | tune abst. P | tune abst. R | check found | check abst. P | check abst. R |")
+        print(
+            "  | threshold | tune found | tune abst. P | tune abst. R | check found | check abst. P | check abst. R |"
+        )
         for a, b in zip(report[g]["curve_tune"], report[g]["curve_check"]):
             print(f"  | {a['threshold']} | {a['found_on_answerable']} | {a['abstention_precision']} | "
                   f"{a['abstention_recall']} | {b['found_on_answerable']} | {b['abstention_precision']} | "

@@ -75,7 +75,9 @@ def _loss(theta, data):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.train_selection", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m eval.train_selection", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--results", type=Path, required=True)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
@@ -86,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     for lang in ("vi", "en"):
         tune = [r for r in rows if r["lang"] == lang and r["side"] == "tune"]
         data = [(r["x"], r["y"]) for r in tune if r["y"].any()]
-        theta = minimize(_loss, np.zeros(len(SELECTION_FEATURES)), args=(data,), jac=True, method="L-BFGS-B").x
+        theta = minimize(
+            _loss, np.zeros(len(SELECTION_FEATURES)), args=(data,), jac=True, method="L-BFGS-B"
+        ).x
         weights[lang] = {k: round(float(v), 5) for k, v in zip(SELECTION_FEATURES, theta)}
         for side in ("tune", "check"):
             sub = [r for r in rows if r["lang"] == lang and r["side"] == side]

@@ -564,7 +564,9 @@ def compose(
         for ev in evidence:
             ev.score = sum(w * x for w, x in zip(weights, selection_features(ev, q)))
             if ev.candidate is not None:
-                ev.candidate_score = CANDIDATE_WEIGHTS[0] * ev.score + CANDIDATE_WEIGHTS[1] * ev.candidate_quality
+                ev.candidate_score = (
+                    CANDIDATE_WEIGHTS[0] * ev.score + CANDIDATE_WEIGHTS[1] * ev.candidate_quality
+                )
     typed = [e for e in evidence if e.candidate is not None]
     if typed:
         best = max(typed, key=lambda e: e.candidate_score)
@@ -572,7 +574,12 @@ def compose(
         # reads clearly better (a name the extractor does not know); Vietnamese only: chosen on
         # the tune splits, where English gained nothing (eval/figures/selection_fit.md).
         plain = max((e for e in evidence if e.candidate is None), key=lambda e: e.score, default=None)
-        if q.lang != "en" and not q.measure and plain is not None and plain.score > best.score + UNTYPED_MARGIN:
+        if (
+            q.lang != "en"
+            and not q.measure
+            and plain is not None
+            and plain.score > best.score + UNTYPED_MARGIN
+        ):
             best = plain
     else:
         best = max(evidence, key=lambda e: e.score, default=None)

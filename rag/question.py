@@ -194,7 +194,23 @@ def named(text: str) -> tuple[str, ...]:
 
 
 # Words that open a Vietnamese question without naming anything.
-_OPENERS = {"ai", "bao", "khi", "tai", "vi", "nhu", "o", "nam", "ngay", "thang", "trong", "theo", "sau", "truoc", "tu"}
+_OPENERS = {
+    "ai",
+    "bao",
+    "khi",
+    "tai",
+    "vi",
+    "nhu",
+    "o",
+    "nam",
+    "ngay",
+    "thang",
+    "trong",
+    "theo",
+    "sau",
+    "truoc",
+    "tu",
+}
 # Function words that open an English question, capitalised only because they come first.
 _ENGLISH_WORDS = _ENGLISH | {
     "why", "whom", "whose", "do", "in", "on", "at", "for", "to", "by", "from", "as", "after",

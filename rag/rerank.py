@@ -76,7 +76,10 @@ def learned_weights() -> dict[str, Weights]:
 
 
 def features(
-    question: str, passages: list[Passage], idf: Callable[[str], float], grade: bool = True,
+    question: str,
+    passages: list[Passage],
+    idf: Callable[[str], float],
+    grade: bool = True,
     memo: dict | None = None,
 ) -> list[tuple[float, float, float, float]]:
     """For each passage: its best sentence's coverage of the question, whether it holds a
@@ -97,8 +100,12 @@ def features(
 
 
 def rerank_weighted(
-    question: str, passages: list[Passage], idf: Callable[[str], float], weights: Weights,
-    grade: bool = True, memo: dict | None = None,
+    question: str,
+    passages: list[Passage],
+    idf: Callable[[str], float],
+    weights: Weights,
+    grade: bool = True,
+    memo: dict | None = None,
 ) -> list[Passage]:
     """Fused score plus the weighted features, best first."""
     w = (weights.coverage, weights.typed, weights.fit, -weights.soup)

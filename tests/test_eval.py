@@ -95,7 +95,9 @@ def test_mlqa_suite_keeps_languages_together_and_removes_whole_articles():
         by_id.setdefault(r["id"].rsplit("-", 1)[0], []).append(r)
     pairs = [p for p in by_id.values() if p[0]["paired"]]
     assert pairs and all(len(p) == 2 and {r["lang"] for r in p} == {"vi", "en"} for p in pairs)
-    assert all(side(a["split_key"]) == side(b["split_key"]) and a["answers"] == b["answers"] for a, b in pairs)
+    assert all(
+        side(a["split_key"]) == side(b["split_key"]) and a["answers"] == b["answers"] for a, b in pairs
+    )
     assert all(len(p) == 1 and p[0]["lang"] == "vi" for p in by_id.values() if not p[0]["paired"])
     unanswerable = [r for r in rows if not r["answers"]]
     # An unanswerable question's article has no context left; an answerable one's gold is kept.
