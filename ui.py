@@ -25,6 +25,8 @@ from rag import (
     QuestionTooLongError,
     RagError,
 )
+from rag.generate import stream as generate_stream
+from rag.llm import LLMConfig
 from rag.loader import SUPPORTED
 
 ROOT = Path(__file__).resolve().parent
@@ -67,6 +69,10 @@ TEXT = {
         "k": "Số đoạn hiển thị",
         "scores": "Hiện điểm",
         "settings": "⚙️ Tài liệu & cài đặt",
+        "llm_url": "Máy chủ LLM (OpenAI-compatible, ví dụ http://127.0.0.1:11434/v1); để trống: câu trả lời trích xuất",
+        "llm_model": "Tên mô hình",
+        "llm_key": "Khóa API (nếu cần)",
+        "unverified": "chưa kiểm chứng",
         "empty": "Hãy nhập một câu hỏi về tài liệu, ví dụ: “Quận 1 có bao nhiêu đảng viên?”",
         "too_long": "Câu hỏi dài {n:,} ký tự, giới hạn là {limit:,}. Hãy hỏi ngắn hơn, hoặc thêm văn bản dài như một tài liệu.",
         "not_found": "Không có trong tài liệu",
@@ -110,6 +116,10 @@ TEXT = {
         "k": "Passages shown",
         "scores": "Show scores",
         "settings": "⚙️ Documents & settings",
+        "llm_url": "LLM server (OpenAI-compatible, e.g. http://127.0.0.1:11434/v1); empty: extractive answers",
+        "llm_model": "Model name",
+        "llm_key": "API key (if needed)",
+        "unverified": "not verified",
         "empty": "Type a question about the documents, e.g. “How many party members are there in District 1?”",
         "too_long": "The question has {n:,} characters; the limit is {limit:,}. Ask a shorter question, or add long text as a document.",
         "not_found": "Not in the documents",
@@ -139,6 +149,10 @@ CSS = """
 .cite mark, #source-view mark { background: #ffe58f; padding: 0 1px; }
 .related { border-style: dashed; opacity: 0.9; }
 .notfound { background: #fff4e5; border: 1px solid #f0b429; border-radius: 8px; padding: 8px 10px; }
+.claim.bad { text-decoration: line-through; text-decoration-color: #cf222e; color: #57606a; }
+.claim.ok { background: #dafbe1; border-radius: 3px; }
+.why { color: #cf222e; }
+.gen-meta { color: #57606a; }
 .evidence-note { font-size: 0.8em; color: #57606a; margin: 2px 0 6px; }
 #source-view .doc { max-height: 420px; overflow-y: auto; white-space: pre-wrap; font-size: 0.92em;
                     border: 1px solid #d0d7de; border-radius: 8px; padding: 10px; }
@@ -278,6 +292,45 @@ def render_source(source: str, text: str, start: int, end: int, page: int | None
     return f'<h4>{title}</h4><div class="doc">{highlight(text[lo:hi], start - lo, end - lo)}</div>'
 
 
+def llm_config(url: str, model: str, key: str = "") -> LLMConfig | None:
+    """The LLM server typed in the settings; None (extractive answers) when no URL is given.
+
+    >>> llm_config("", "m") is None, llm_config(" http://127.0.0.1:8080/v1 ", "").model
+    (True, 'default')
+    """
+    url = (url or "").strip()
+    if not url:
+        return None
+    return LLMConfig(url, (model or "").strip() or "default", (key or "").strip() or None)
+
+
+def generated_message(answer: Answer, seconds: float, lang: str) -> str:
+    """A generated answer's bubble: each sentence marked verified (✓, its evidence on hover)
+    or not (struck through, with the reason), then the model's name and how much was verified."""
+    t = TEXT[lang]
+    parts, pos = [], 0
+    for c in answer.claims:
+        parts.append(html.escape(answer.text[pos : c.start]))
+        body = html.escape(answer.text[c.start : c.end])
+        if c.verified:
+            quote = html.escape(c.evidence.quote if c.evidence else "", quote=True)
+            parts.append(f'<span class="claim ok" title="{quote}">✓ {body}</span>')
+        else:
+            why = html.escape(c.reason)
+            parts.append(f'<span class="claim bad" title="{why}">{body}</span>')
+            parts.append(f' <small class="why">({t["unverified"]}: {why})</small>')
+        pos = c.end
+    parts.append(html.escape(answer.text[pos:]))
+    model, notice = html.escape(answer.generated_by or ""), html.escape(answer.notice or "")
+    meta = f"🤖 {model} · {notice} · {seconds:.2f} {t['seconds']}"
+    return "".join(parts) + f'<br><small class="gen-meta">{meta}</small>'
+
+
+def streaming_message(text: str) -> str:
+    """The bubble while the model writes: its text so far, unchecked, with a cursor."""
+    return f"{html.escape(text)} ▌"
+
+
 def chat_message(answer: Answer, seconds: float, lang: str) -> str:
     """The assistant's chat bubble, in the UI's language when it is the UI speaking.
 
@@ -285,13 +338,17 @@ def chat_message(answer: Answer, seconds: float, lang: str) -> str:
     own message, so it follows the language switch.
     """
     t = TEXT[lang]
+    if answer.generated_by:
+        return generated_message(answer, seconds, lang)
     if answer.found:
         text = html.escape(answer.text)
     else:
         text = f"⚠️ <b>{t['not_found']}.</b> {html.escape(t['not_found_body'])}"
     if answer.rewritten:
         text = f"<i>{t['read_as']}: {html.escape(answer.rewritten)}</i><br>{text}"
-    return f"{text}<br><small>{seconds:.2f} {t['seconds']}</small>"
+    # A generated answer that fell back to this one says why in one line.
+    note = f"<br><small>ℹ️ {html.escape(answer.notice)}</small>" if answer.notice else ""
+    return f"{text}{note}<br><small>{seconds:.2f} {t['seconds']}</small>"
 
 
 def documents_table(assistant: Assistant) -> list[list]:
@@ -364,21 +421,37 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
             gr.update(choices=sources, value=None),
         )
 
-    def ask(message, chat, k, show_score, lang_choice, asked):
+    def ask(message, chat, k, show_score, lang_choice, asked, llm_url, llm_model, llm_key):
+        # A generator: with an LLM set in the settings the bubble shows its text as it is
+        # written, then the checked answer (rag.generate); otherwise one extractive answer.
         lang = lang_of(lang_choice)
         chat = list(chat or [])
         asked = list(asked or [])
         message = message or ""
         t0 = time.perf_counter()
         try:
-            answer = assistant.ask(message, history=asked)
+            answer = assistant.ask_extractive(message, history=asked)
         except EmptyQuestionError:  # rag decides what is empty or too long; the UI words it
-            return "", chat, gr.update(), gr.update(), TEXT[lang]["empty"], asked, [], gr.update()
+            yield "", chat, gr.update(), gr.update(), TEXT[lang]["empty"], asked, [], gr.update()
+            return
         except QuestionTooLongError:
             note = TEXT[lang]["too_long"].format(n=len(message), limit=MAX_QUESTION_CHARS)
-            return "", chat, gr.update(), gr.update(), note, asked, [], gr.update()
+            yield "", chat, gr.update(), gr.update(), note, asked, [], gr.update()
+            return
         except RagError as exc:
-            return "", chat, gr.update(), gr.update(), str(exc), asked, [], gr.update()
+            yield "", chat, gr.update(), gr.update(), str(exc), asked, [], gr.update()
+            return
+        config = llm_config(llm_url, llm_model, llm_key)
+        if config is not None:  # the model's text as it comes; the checked Answer ends the stream
+            user = {"role": "user", "content": as_typed(answer.question)}
+            written = ""
+            for event in generate_stream(assistant.search, answer, config, assistant.generation):
+                if isinstance(event, str):
+                    written += event
+                    bubble = {"role": "assistant", "content": streaming_message(written)}
+                    yield "", [*chat, user, bubble], gr.update(), gr.update(), "", asked, [], gr.update()
+                else:
+                    answer = event
         seconds = time.perf_counter() - t0
         extra = extra_passages(answer, int(k))
         chat += [
@@ -388,7 +461,7 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
         asked.append(answer.rewritten or answer.question)  # the question as stripped and read
         entries = picker_entries(answer, extra)
         keys = [e[0] for e in entries]
-        return (
+        yield (
             "", chat, render_evidence(answer, extra, bool(show_score), lang),
             gr.update(choices=keys, value=None, visible=bool(keys)), "", asked, entries, "",
         )  # fmt: skip
@@ -510,6 +583,12 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
                 k = gr.Slider(1, 10, value=3, step=1, label=t["k"], elem_id="k")
                 show_score = gr.Checkbox(True, label=t["scores"], elem_id="scores")
             with gr.Row():
+                llm = assistant.llm  # RAG_LLM_URL / RAG_LLM_MODEL at start-up, if set
+                llm_url = gr.Textbox(llm.url if llm else "", label=t["llm_url"], elem_id="llm-url", scale=3)
+                llm_model = gr.Textbox(llm.model if llm else "", label=t["llm_model"], elem_id="llm-model")
+                llm_key = gr.Textbox((llm.api_key if llm else None) or "", label=t["llm_key"],
+                                     type="password", elem_id="llm-key")  # fmt: skip
+            with gr.Row():
                 with gr.Column():
                     upload = gr.File(
                         label=t["upload"], file_count="multiple", file_types=list(SUPPORTED), elem_id="upload"
@@ -531,7 +610,7 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
                     undo = gr.Button("", visible=False, elem_id="undo")
 
         outs = [box, chat, evidence, picker, hint, asked, cites, source_view]
-        ins = [box, chat, k, show_score, lang, asked]
+        ins = [box, chat, k, show_score, lang, asked, llm_url, llm_model, llm_key]
         # Questions run concurrently (several people, or while a document is indexing);
         # index writes are serialised inside rag.
         box.submit(ask, ins, outs, concurrency_limit=4, concurrency_id="ask")
@@ -638,7 +717,7 @@ def main(argv: list[str] | None = None) -> int:
     except RagError as exc:
         print(f"ui: {exc}")
         return 2
-    assistant.ask("Quận 1 có bao nhiêu đảng viên?")  # warm the model so the first answer is fast
+    assistant.ask_extractive("Quận 1 có bao nhiêu đảng viên?")  # warm the embedding model, not the LLM
     return serve(assistant, args.host, args.port, started=t0)
 
 
