@@ -551,6 +551,9 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
             gr.update(label=t["settings"]),
             gr.update(value=t["confirm_btn"]),
             gr.update(value=t["cancel"]),
+            gr.update(label=t["llm_url"]),
+            gr.update(label=t["llm_model"]),
+            gr.update(label=t["llm_key"]),
         )
 
     t = TEXT["vi"]
@@ -627,7 +630,8 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
         undo.click(undo_removal, [trash, lang], [status, *inventory_outs, trash, undo],
                    concurrency_limit=1, concurrency_id="write")  # fmt: skip
         lang.change(switch_language, [lang], [title, box, send, upload, add, to_remove, remove, k, show_score, picker,
-                                              examples.dataset, docs, settings, confirm, cancel])  # fmt: skip
+                                              examples.dataset, docs, settings, confirm, cancel, llm_url, llm_model,
+                                              llm_key])  # fmt: skip
         # Every page load (and reload) shows the index as it is now, uploads included.
         app.load(lambda choice: inventory(lang_of(choice)), [lang], inventory_outs)
     return app
