@@ -34,6 +34,7 @@ SENTENCE_WEIGHTS = (0.3, 0.1, 0.1, 0.5)
 # A typed candidate's score: its sentence's score, then its own fit to the question.
 CANDIDATE_WEIGHTS = (0.8, 0.2)
 UNTYPED_MARGIN = 0.3  # how much better a sentence without a typed candidate must score to be taken
+UNTYPED_KINDS = ("date", "person", "role")  # question kinds where it may be
 # Vietnamese evidence sentences also read by embedding (0: off); chosen on the tune splits.
 VI_DENSE_SENTENCES = 8
 VI_DENSE_WEIGHT = 0.0
@@ -89,19 +90,35 @@ class Evidence:
 def split_sentences(passage: Passage) -> list[tuple[int, int]]:
     """Sentence spans of a passage, as offsets into its source text.
 
+    A line break ends a sentence, except inside one: a break after no end mark and
+    before a lower-case word is a wrapped line (PDF text layers and OCR wrap at the
+    page's width), so "dân số 141.556\\nngười" stays one sentence.
+
     >>> p = Passage("a", "Câu một. Câu hai có 8.033 đảng viên.", 10, 46)
     >>> [p.text[a - 10 : b - 10] for a, b in split_sentences(p)]
     ['Câu một.', 'Câu hai có 8.033 đảng viên.']
+    >>> p = Passage("a", "Dân số 141.556\\nngười; có 28 cơ quan.\\nTiêu đề", 0, 45)
+    >>> [p.text[a:b] for a, b in split_sentences(p)]
+    ['Dân số 141.556\\nngười; có 28 cơ quan.', 'Tiêu đề']
     """
-    spans = []
+    spans: list[tuple[int, int]] = []
+    text = passage.text
     # A "." inside a number or an abbreviation is followed by no space, so only a
     # terminal mark followed by whitespace ends a sentence.
     # An initial ("Lyndon B. Johnson") is not a sentence end: a lone capital before ".".
-    for m in re.finditer(r"\S(?:.*?)(?:(?<!\b[A-ZĐ])[.!?…]+(?=\s)|(?=\n)|$)", passage.text, flags=re.S):
+    for m in re.finditer(r"\S(?:.*?)(?:(?<!\b[A-ZĐ])[.!?…]+(?=\s)|(?=\n)|$)", text, flags=re.S):
         a, b = m.start(), m.end()
-        if passage.text[a:b].strip():
-            spans.append((passage.start + a, passage.start + b))
-    return spans
+        if not text[a:b].strip():
+            continue
+        if spans:
+            prev_a, prev_b = spans[-1]
+            gap = text[prev_b:a]
+            wrapped = gap.count("\n") == 1 and not gap.strip() and text[a].islower()
+            if wrapped and text[prev_a:prev_b].rstrip()[-1:] not in ".!?…:;":
+                spans[-1] = (prev_a, b)
+                continue
+        spans.append((a, b))
+    return [(passage.start + a, passage.start + b) for a, b in spans]
 
 
 def _weights(q: Question, idf: Callable[[str], float]) -> dict[str, float]:
@@ -168,7 +185,7 @@ def fits_measure(measure: str, sentence: str, figure: extract.Candidate) -> bool
     """
     if not measure:
         return True
-    number_end = figure.start + len(figure.text.split(" ", 1)[0])
+    number_end = figure.start + len(figure.text.split(None, 1)[0])  # a wrapped line breaks at "\n"
     after = " ".join(fold(sentence[number_end : number_end + 16]).lower().split())
     return any(re.match(rf"\s*{re.escape(u)}(?![a-z])", after) for u in measures()[measure]["units"])
 
@@ -576,7 +593,7 @@ def compose(
         plain = max((e for e in evidence if e.candidate is None), key=lambda e: e.score, default=None)
         if (
             q.lang != "en"
-            and not q.measure
+            and q.kind in UNTYPED_KINDS
             and plain is not None
             and plain.score > best.score + UNTYPED_MARGIN
         ):

@@ -113,3 +113,15 @@ def test_a_figure_must_carry_a_unit_of_the_measure_asked(monkeypatch):
     # Without a figure written per km², no figure answers a density question.
     only_staff = _compose("Mật độ dân số quận 1?", text.split(". ")[0] + ".")
     assert "20.000 cán bộ [" not in only_staff.text and not only_staff.found
+
+
+def test_a_question_worded_unlike_its_passage_is_still_answered(assistant):
+    # 003 says "…nâng tổng số đảng viên hiện nay là 255.576 đảng viên toàn Đảng bộ thành phố",
+    # never "Thành phố Hồ Chí Minh" in that sentence: the coverage rule used to decline it.
+    answer = assistant.ask("Thành phố Hồ Chí Minh có bao nhiêu đảng viên?")
+    assert answer.found and "255.576" in answer.text, answer.text
+
+
+def test_a_density_the_seeds_do_not_give_is_not_answered(assistant):
+    answer = assistant.ask("Mật độ dân số quận 1?")
+    assert not answer.found and "20.000 cán bộ [" not in answer.text, answer.text
