@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.__main__ import ROOT, load_questions
+from eval.serving import wait_until_ready
 
 QUESTIONS = ROOT / "eval" / "questions" / "seeds.jsonl"
 OUT = ROOT / "eval" / "figures" / "api_bench.json"
@@ -59,18 +60,11 @@ def start_server(index_dir: Path, port: int, timeout: float = 300) -> subprocess
     cmd = [sys.executable, "-m", "rag.cli", "serve", "--port", str(port), "--index-dir", str(index_dir)]
     env = {**os.environ, "RAG_API_KEY": ""}  # the bench measures the open API
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    deadline = time.time() + timeout
-    lines: list[str] = []
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if line.startswith("ready on"):
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # drain
-            return proc
-    proc.kill()
-    raise SystemExit("rag serve did not start:\n" + "".join(lines[-20:]))
+    try:
+        wait_until_ready(proc, timeout)
+    except RuntimeError as exc:
+        raise SystemExit(f"rag serve: {exc}") from None
+    return proc
 
 
 def variant(question: str, n: int) -> str:

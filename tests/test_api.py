@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from eval.serving import wait_until_ready
+
 from .conftest import ROOT
 from .test_llm import smol_server  # noqa: F401 (a fixture: a real llama_cpp.server with SmolLM2)
 
@@ -468,19 +470,7 @@ def chat_page(seeds_index, tmp_path_factory):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        lines = []
-        deadline = time.time() + 240
-        while time.time() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if line.startswith("ready on"):
-                break
-        assert lines and lines[-1].startswith("ready on"), "".join(lines[-30:])
-        threading.Thread(
-            target=lambda: [None for _ in proc.stdout], daemon=True
-        ).start()  # keep the pipe drained
+        wait_until_ready(proc, 240)
         yield f"http://127.0.0.1:{port}", index_dir
     finally:
         proc.terminate()

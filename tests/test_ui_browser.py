@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from eval.serving import wait_until_ready
+
 from .conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,20 +43,11 @@ def server(seeds_index, tmp_path_factory):
         [sys.executable, str(ROOT / "ui.py"), "--port", str(port), "--index-dir", str(index_dir)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    ready = None
-    lines = []
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if line.startswith("ready on"):
-            ready = time.perf_counter() - started
-            break
-    if ready is None:
-        proc.kill()
-        pytest.fail("ui.py did not start:\n" + "".join(lines[-30:]))
+    try:
+        wait_until_ready(proc, 240)
+    except RuntimeError as exc:
+        pytest.fail(f"ui.py: {exc}")
+    ready = time.perf_counter() - started
     print(f"\nui.py ready after {ready:.1f}s (process start to serving)")
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
