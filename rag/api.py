@@ -855,7 +855,10 @@ def create_app(assistant: Assistant, settings: ApiSettings | None = None) -> Fas
     event = {
         "type": "object",
         "properties": {
-            "data": {"type": "string", "description": "a chat.completion.chunk as JSON, or [DONE] at the end"},
+            "data": {
+                "type": "string",
+                "description": "a chat.completion.chunk as JSON, or [DONE] at the end",
+            },
             "event": {"type": "string"},
             "id": {"type": "string"},
         },

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import ctypes
-from collections import Counter
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,8 +30,8 @@ from rag.fusion import fuse
 from rag.lexical import LexicalIndex, hits
 from rag.llm import LLMConfig
 from rag.passages import PassageTable, digest
-from rag.records import Answer, Document, Passage
 from rag.question import language, lexical_query
+from rag.records import Answer, Document, Passage
 from rag.rerank import learned_weights, rerank, rerank_weighted
 from rag.structure import ArticleIndex
 
@@ -208,7 +208,9 @@ class Assistant:
             )
         return cls(index_dir, snap, embedder, llm=llm)
 
-    def add(self, paths: list[str | Path], progress: bool = False, follow_links: bool = False) -> UpdateReport:
+    def add(
+        self, paths: list[str | Path], progress: bool = False, follow_links: bool = False
+    ) -> UpdateReport:
         """Index new or changed documents; unchanged ones are not re-embedded."""
         result = loader.load(paths, require=False, follow_links=follow_links)
         if not result.documents:
@@ -317,7 +319,9 @@ class Assistant:
         if s.rerank_depth:
             if s.learned:
                 weights = learned_weights()["en" if language(question) == "en" else "vi"]
-                head = rerank_weighted(question, ranked[: s.rerank_depth], idx.lexical.idf, weights, grade, memo)
+                head = rerank_weighted(
+                    question, ranked[: s.rerank_depth], idx.lexical.idf, weights, grade, memo
+                )
             else:
                 head = rerank(
                     question, ranked[: s.rerank_depth], idx.lexical.idf,
@@ -377,7 +381,10 @@ class Assistant:
             top_cosine=top_cosine, memo=memo, trace=trace,
         )  # fmt: skip
         return replace(
-            result, question=question, rewritten=standalone if standalone != question else None, passages=passages
+            result,
+            question=question,
+            rewritten=standalone if standalone != question else None,
+            passages=passages,
         )
 
 

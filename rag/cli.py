@@ -33,8 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--index-dir", default="index")
     ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
-    ask.add_argument("--llm", default=None, metavar="URL",
-                     help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1; default $RAG_LLM_URL")
+    ask.add_argument(
+        "--llm",
+        default=None,
+        metavar="URL",
+        help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1; default $RAG_LLM_URL",
+    )
     ask.add_argument("--llm-model", default=None, metavar="NAME", help="model name; default $RAG_LLM_MODEL")
     ask.add_argument("--llm-key", default=None, metavar="KEY", help="API key; default $RAG_LLM_API_KEY")
     ask.add_argument("--drop-unverified", action="store_true", help="leave unverified sentences out")
@@ -154,7 +158,9 @@ def _serve(args) -> int:
 
     started = time.perf_counter()
     if not args.no_chat and importlib.util.find_spec("gradio") is None:
-        raise RagError("the chat page needs gradio: `.venv/bin/python -m pip install -e '.[ui]'`, or --no-chat")
+        raise RagError(
+            "the chat page needs gradio: `.venv/bin/python -m pip install -e '.[ui]'`, or --no-chat"
+        )
     # The chat page is ui.py at the repository root, kept out of rag/ so that rag never
     # imports gradio; pyproject.toml installs it as the top-level module `ui`, imported only
     # here. ui.py owns the server (one FastAPI app, the page mounted on it) for both
