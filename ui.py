@@ -92,6 +92,7 @@ TEXT = {
         "nothing": "Chưa chọn tệp nào.",
         "removed": "Đã xóa",
         "examples": "Câu hỏi mẫu",
+        "upload_name": "tệp tải lên",
         "too_big": "{name}: {mb:.1f} MB, vượt giới hạn tải lên {limit:.0f} MB (lập chỉ mục sẽ mất khoảng {estimate}). Hãy tách nhỏ tệp, hoặc lập chỉ mục bằng dòng lệnh: rag index TỆP",
     },
     "en": {
@@ -139,6 +140,7 @@ TEXT = {
         "nothing": "No file chosen.",
         "removed": "Removed",
         "examples": "Example questions",
+        "upload_name": "the upload",
         "too_big": "{name}: {mb:.1f} MB, over the {limit:.0f} MB upload limit (indexing would take about {estimate}). Split the file, or index it from the command line: rag index FILE",
     },
 }
@@ -491,8 +493,9 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
             try:
                 report = assistant.add([folder], progress=True)
             except RagError as exc:  # nothing readable: the index is untouched
-                return status_html([("⚠️", str(exc).replace(str(folder) + "/", "").replace(str(folder), ""))]), \
-                    *inventory(lang), None  # fmt: skip
+                # The staging folder is the server's business: name the user's files instead.
+                message = str(exc).replace(str(folder) + "/", "").replace(str(folder), t["upload_name"])
+                return status_html([("⚠️", message)]), *inventory(lang), None
         lines = [(t["indexed"] + ":", ", ".join(report.added + report.updated) or "–")]
         lines += [(t["skipped"], f"{name}: {why}") for name, why in report.skipped]
         return status_html(lines), *inventory(lang), None  # the upload box is emptied
