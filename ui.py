@@ -521,7 +521,10 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
                 gr.update(visible=False),
                 *hide,
             )
-        report = assistant.remove([source])
+        try:
+            report = assistant.remove([source])
+        except RagError as exc:  # e.g. an index folder this server cannot write: nothing removed
+            return status_html([("⚠️", str(exc))]), *inventory(lang), trash, gr.update(), *hide
         kept = report.removed_documents  # the undo holds the removed text until the next removal
         undo = gr.update(value=f"↶ {t['undo']}: {source}", visible=bool(kept))
         return status_html([(t["removed"] + ":", source)]), *inventory(lang), kept, undo, *hide
@@ -531,7 +534,10 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
         t = TEXT[lang]
         if not trash:
             return "", *inventory(lang), [], gr.update(visible=False)
-        report = assistant.add_documents(list(trash))
+        try:
+            report = assistant.add_documents(list(trash))
+        except RagError as exc:  # the removed text stays in the trash: the undo can be tried again
+            return status_html([("⚠️", str(exc))]), *inventory(lang), trash, gr.update()
         restored = ", ".join(report.added + report.updated + report.unchanged)
         return status_html([(t["restored"] + ":", restored)]), *inventory(lang), [], gr.update(visible=False)
 
