@@ -22,6 +22,7 @@ from eval.serving import wait_until_ready
 from .conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
+SERVED: dict[str, Path] = {}  # what the server fixture serves, for tests that change it on disk
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (scripts/setup.sh --test)"
 )
@@ -37,6 +38,7 @@ def _free_port() -> int:
 def server(seeds_index, tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("ui") / "index"
     shutil.copytree(seeds_index, index_dir)
+    SERVED["index_dir"] = index_dir
     port = _free_port()
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -225,6 +227,23 @@ def test_reload_shows_uploads_and_removal_needs_a_confirmation_and_can_be_undone
         page.wait_for_function("() => document.querySelector('#docs').innerText.includes('quan10.txt')")
         assert "7.654" in ask(page, "Quận 10 có bao nhiêu đảng viên?", "7.654")
         page.screenshot(path=shots / "10_undone.png", full_page=True)
+
+        # An index this server cannot write (its lock file replaced by a folder: an OSError
+        # even for root): the removal is a message, not "Error", and nothing is removed.
+        lock = SERVED["index_dir"] / ".lock"
+        lock.unlink(missing_ok=True)
+        lock.mkdir()
+        try:
+            _choose(page, "#remove-choice", "quan10.txt")
+            page.click("#remove")
+            page.wait_for_selector("#confirm", state="visible")
+            page.click("#confirm")
+            page.wait_for_function(
+                "() => document.querySelector('#status').innerText.includes('cannot write')"
+            )
+            assert "quan10.txt" in page.locator("#docs").inner_text()
+        finally:
+            lock.rmdir()
 
         phone = browser.new_page(viewport={"width": 390, "height": 844})
         phone.set_default_timeout(60_000)
