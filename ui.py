@@ -25,6 +25,7 @@ from rag import (
     QuestionTooLongError,
     RagError,
 )
+from rag.embedding import duration
 from rag.generate import stream as generate_stream
 from rag.llm import LLMConfig
 from rag.loader import SUPPORTED
@@ -362,10 +363,6 @@ def status_html(lines: list[tuple[str, str]]) -> str:
     return "".join(f"<div><b>{html.escape(label)}</b> {html.escape(detail)}</div>" for label, detail in lines)
 
 
-def _duration(seconds: float) -> str:
-    return f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
-
-
 def oversized(paths: list[Path], limit_bytes: int, lang: str) -> list[str]:
     """A message for each file over the upload limit (with the indexing time it would take)."""
     t = TEXT[lang]
@@ -375,7 +372,7 @@ def oversized(paths: list[Path], limit_bytes: int, lang: str) -> list[str]:
         if size > limit_bytes:
             mb = size / 2**20
             out.append(t["too_big"].format(name=path.name, mb=mb, limit=limit_bytes / 2**20,
-                                           estimate=_duration(mb * SECONDS_PER_MB)))  # fmt: skip
+                                           estimate=duration(mb * SECONDS_PER_MB)))  # fmt: skip
     return out
 
 

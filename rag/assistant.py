@@ -458,9 +458,14 @@ def _apply(
     embedded: dict[str, list[str]] = {}
     for p in new_passages:
         embedded.setdefault(p.source, []).append(p.text)
-    digests.update({source: digest(texts) for source, texts in embedded.items()})
-    if passages.disagreeing(digests):  # a bug, not bad input: never write such an index
-        raise RagError(f"passages of {passages.disagreeing(digests)[:3]} do not match their vectors")
+    fresh_digests = {source: digest(texts) for source, texts in embedded.items()}
+    # Kept rows read unchanged documents and were checked when the index was loaded; the
+    # new rows are checked here, before anything is written (a bug, not bad input).
+    actual = passages.digests(fresh_digests)
+    if actual != fresh_digests:
+        wrong = sorted(s for s in fresh_digests if actual.get(s) != fresh_digests[s])
+        raise RagError(f"passages of {wrong[:3]} do not match their vectors")
+    digests.update(fresh_digests)
     manifest = dict(
         snap.manifest, sources={s: d.fingerprint for s, d in documents.items()}, passage_digests=digests
     )

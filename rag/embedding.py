@@ -109,7 +109,7 @@ class Embedder:
                     log.warning(
                         "embedding %d passages will take about %s on this machine (measured on the "
                         "first batch); Ctrl-C stops it and leaves the index as it was",
-                        len(texts), _duration(estimate),
+                        len(texts), duration(estimate),
                     )  # fmt: skip
         bar.close()
         return out
@@ -124,10 +124,10 @@ class Embedder:
         return self._encode(texts, self._passage_prompt, progress=progress)
 
 
-def _duration(seconds: float) -> str:
-    """'45 s', '12 min', '2.5 h'.
+def duration(seconds: float) -> str:
+    """'45 s', '12 min', '2.5 h': an estimate as a person reads it.
 
-    >>> _duration(45), _duration(720), _duration(9000)
+    >>> duration(45), duration(720), duration(9000)
     ('45 s', '12 min', '2.5 h')
     """
     if seconds < 90:

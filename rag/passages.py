@@ -104,11 +104,13 @@ class PassageTable(Sequence[Passage]):
     def digests(self, sources: Iterable[str] | None = None) -> dict[str, str]:
         """`digest` of each source's passage texts (of every source when None)."""
         wanted = set(self.names if sources is None else sources)
-        texts: dict[str, list[str]] = {name: [] for name in self.names if name in wanted}
-        for source, start, end in self.rows():
-            if source in texts:
-                texts[source].append(self.documents[source].text[start:end])
-        return {name: digest(t) for name, t in texts.items() if t}  # names of removed sources linger
+        texts: dict[str, list[str]] = {}
+        rows = np.flatnonzero(self.rows_of(wanted))  # only the rows asked about are read
+        for sid, start, end in zip(self.source_ids[rows].tolist(), self.starts[rows].tolist(),
+                                   self.ends[rows].tolist()):  # fmt: skip
+            name = self.names[sid]
+            texts.setdefault(name, []).append(self.documents[name].text[start:end])
+        return {name: digest(t) for name, t in texts.items()}
 
     def disagreeing(self, recorded: Mapping[str, str]) -> list[str]:
         """Sources whose passage texts differ from the `recorded` digests (or are missing)."""
