@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,16 +42,10 @@ from pathlib import Path
 import numpy as np
 
 from eval.__main__ import ROOT, load_questions
-from eval.serving import wait_until_ready
+from eval.serving import free_port, wait_until_ready
 
 QUESTIONS = ROOT / "eval" / "questions" / "seeds.jsonl"
 OUT = ROOT / "eval" / "figures" / "api_bench.json"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(index_dir: Path, port: int, timeout: float = 300) -> subprocess.Popen:

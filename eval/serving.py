@@ -5,10 +5,14 @@ Shared by the API benchmark and the tests that drive the real server over HTTP.
 
 from __future__ import annotations
 
+import socket
 import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 READY = "ready on"  # the line ui.serve prints once it accepts connections
 
 
@@ -31,3 +35,19 @@ def wait_until_ready(proc: subprocess.Popen, timeout: float = 240) -> list[str]:
             return lines
     proc.kill()
     raise RuntimeError("the server did not start:\n" + "".join(lines[-30:]))
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_ui(index_dir: Path, timeout: float = 240) -> tuple[subprocess.Popen, str]:
+    """`python ui.py` over `index_dir` on a free port, as a user starts it; (process, its URL)."""
+    port = free_port()
+    cmd = [sys.executable, str(ROOT / "ui.py"), "--port", str(port), "--index-dir", str(index_dir)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wait_until_ready(proc, timeout)
+    return proc, f"http://127.0.0.1:{port}"

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -19,9 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eval.serving import wait_until_ready
+from eval.serving import free_port, start_ui
 
-from .conftest import ROOT
 from .test_llm import smol_server  # noqa: F401 (a fixture: a real llama_cpp.server with SmolLM2)
 
 QUESTION = "Quận 1 có bao nhiêu đảng viên?"  # the seeds give 6.949 and 8.033 (two sources)
@@ -30,19 +27,13 @@ NEW_QUESTION = "Hợp tác xã Hoa Sen có bao nhiêu xã viên?"
 KEY = "test-key-" + uuid.uuid4().hex[:8]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class _Server:
     """uvicorn serving `app` on a thread, on a free loopback port."""
 
     def __init__(self, app):
         import uvicorn
 
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
@@ -89,7 +80,7 @@ def keyed(seeds_index, tmp_path_factory):
     assistant = Assistant.load(index_dir)
     settings = ApiSettings.from_env("127.0.0.1", {"RAG_API_KEY": KEY})
     app = create_app(assistant, settings)
-    port = _free_port()
+    port = free_port()
     ui.mount_chat(app, assistant, settings, "127.0.0.1", port)
     import uvicorn
 
@@ -464,14 +455,9 @@ def test_cross_origin_writes_to_the_api_are_refused(client):
 def chat_page(seeds_index, tmp_path_factory):
     """`python ui.py` started as a user would, over a copy of the seeds index."""
     index_dir = _copy(seeds_index, tmp_path_factory, "page")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "ui.py"), "--port", str(port), "--index-dir", str(index_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    proc, url = start_ui(index_dir)
     try:
-        wait_until_ready(proc, 240)
-        yield f"http://127.0.0.1:{port}", index_dir
+        yield url, index_dir
     finally:
         proc.terminate()
         proc.wait(20)

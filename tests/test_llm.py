@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from eval.serving import free_port
 from rag import generate, verify
 from rag.errors import LLMConnectionError, LLMResponseError, LLMTimeoutError
 from rag.llm import LLMConfig, chat, endpoint, stream_chat
@@ -182,12 +182,6 @@ def test_prompt_numbers_the_passages_and_reads_the_prompt_file(passages):
 
 
 # ------------------------------------------------------------ misbehaving servers
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Misbehaving(BaseHTTPRequestHandler):
     """Answers /<mode>/v1/chat/completions the wrong way named by <mode>."""
 

@@ -9,17 +9,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from eval.serving import wait_until_ready
-
-from .conftest import ROOT
+from eval.serving import start_ui
 
 CHROMIUM = "/usr/bin/chromium"
 SERVED: dict[str, Path] = {}  # what the server fixture serves, for tests that change it on disk
@@ -28,30 +23,19 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(seeds_index, tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("ui") / "index"
     shutil.copytree(seeds_index, index_dir)
     SERVED["index_dir"] = index_dir
-    port = _free_port()
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "ui.py"), "--port", str(port), "--index-dir", str(index_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
     try:
-        wait_until_ready(proc, 240)
+        proc, url = start_ui(index_dir)
     except RuntimeError as exc:
         pytest.fail(f"ui.py: {exc}")
     ready = time.perf_counter() - started
     print(f"\nui.py ready after {ready:.1f}s (process start to serving)")
-    yield f"http://127.0.0.1:{port}"
+    yield url
     proc.terminate()
     proc.wait(timeout=30)
 
