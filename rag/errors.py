@@ -43,9 +43,6 @@ class IndexWriteError(RagError):
     """The index directory cannot be written (permissions, a read-only or full disk)."""
 
 
-class IndexingInterrupted(RagError):
-    """An index run was stopped (Ctrl-C) before it saved; the index is as it was."""
-
 
 class LLMError(RagError):
     """The configured LLM server could not give an answer (the extractive answer is used instead)."""

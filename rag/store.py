@@ -151,10 +151,6 @@ class _Vanished(IndexDamagedError):
     """The generation CURRENT named is gone: a writer may have replaced it meanwhile."""
 
 
-def read_manifest(index_dir: Path) -> dict:
-    return _read_manifest(current_folder(index_dir), index_dir)
-
-
 def _read_manifest(folder: Path, index_dir: Path) -> dict:
     path = folder / "manifest.json"
     try:
