@@ -25,10 +25,10 @@ from rag import (
     QuestionTooLongError,
     RagError,
 )
-from rag.embedding import duration
-from rag.generate import stream as generate_stream
-from rag.llm import LLMConfig
-from rag.loader import SUPPORTED
+from rag.generation.generate import stream as generate_stream
+from rag.generation.llm import LLMConfig
+from rag.ingest.loader import SUPPORTED
+from rag.model.embedding import duration
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("rag.ui")
@@ -422,7 +422,7 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
 
     def ask(message, chat, k, show_score, lang_choice, asked, llm_url, llm_model, llm_key):
         # A generator: with an LLM set in the settings the bubble shows its text as it is
-        # written, then the checked answer (rag.generate); otherwise one extractive answer.
+        # written, then the checked answer (rag.generation.generate); otherwise one extractive answer.
         lang = lang_of(lang_choice)
         chat = list(chat or [])
         asked = list(asked or [])
@@ -647,9 +647,9 @@ def open_assistant(index_dir: Path) -> Assistant:
     """Open the index; build it from the seeds when there is none yet.
 
     Answers are generated (and checked) by the LLM server in RAG_LLM_URL / RAG_LLM_MODEL
-    when that is set (rag/llm.py); the chat page, /api/ask and /v1/chat/completions use it.
+    when that is set (rag/generation/llm.py); the chat page, /api/ask and /v1/chat/completions use it.
     """
-    from rag.llm import LLMConfig
+    from rag.generation.llm import LLMConfig
 
     llm = LLMConfig.from_env()
     if not (index_dir / "CURRENT").exists():

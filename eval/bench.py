@@ -61,9 +61,9 @@ def rss_mb() -> float:
 
 def indexing_throughput(data: Path, n_docs: int, repeats: int = 2) -> dict:
     from rag import Assistant
-    from rag.chunking import ChunkSettings, chunk_document
-    from rag.embedding import shared
-    from rag.loader import load
+    from rag.ingest.chunking import ChunkSettings, chunk_document
+    from rag.ingest.loader import load
+    from rag.model.embedding import shared
 
     lines = (data / "corpus.jsonl").read_text(encoding="utf-8").splitlines()[:n_docs]
     tmp = Path(tempfile.mkdtemp(prefix="rag-bench-"))
@@ -149,9 +149,9 @@ def synthetic(base: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
 
 
 def scale_curve(data: Path, sizes: list[int]) -> list[dict]:
-    from rag.dense import DenseIndex
-    from rag.embedding import shared
-    from rag.store import load as load_index
+    from rag.model.embedding import shared
+    from rag.search.dense import DenseIndex
+    from rag.search.store import load as load_index
 
     cache = Path.home() / ".cache" / "rag-vi" / "viqa-index"
     if not (cache / "CURRENT").exists():
@@ -213,10 +213,10 @@ def hybrid_curve(data: Path, sizes: list[int]) -> list[dict]:
     memory-mapped the way `Assistant.load` opens a persisted index.
     """
     from rag import Assistant
-    from rag.embedding import shared
-    from rag.passages import PassageTable
-    from rag.store import Snapshot
-    from rag.store import load as load_index
+    from rag.model.embedding import shared
+    from rag.search.passages import PassageTable
+    from rag.search.store import Snapshot
+    from rag.search.store import load as load_index
 
     cache = Path.home() / ".cache" / "rag-vi" / "viqa-index"
     real = load_index(cache)

@@ -30,9 +30,9 @@ from pathlib import Path
 
 from eval import split
 from eval.metrics import answer_matches
-from rag import generate, verify
 from rag.assistant import Assistant
-from rag.llm import LLMConfig
+from rag.generation import generate, verify
+from rag.generation.llm import LLMConfig
 from rag.records import Answer, Passage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +44,7 @@ TARGET_FLAGGED = 0.95  # share of wrong claims the verifier must flag (issue #13
 # Check-side questions whose labelled claims a verifier rule was written after (eval/split.py's
 # rule, kept here for the claim labels): they count as tune.
 MOVED_TO_TUNE = {
-    "s02": "2026-11-23: '51 [1]' (a bare figure) led to the fragment rule in rag/verify.py",
+    "s02": "2026-11-23: '51 [1]' (a bare figure) led to the fragment rule in rag/generation/verify.py",
     "s08": "2026-11-23: '27 chi bộ' against the passage's '27 đảng bộ' led to the unit check",
 }
 

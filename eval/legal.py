@@ -34,13 +34,13 @@ def load_questions(path: Path = DATA / "questions.jsonl") -> list[dict]:
 
 
 def article_spans(text: str) -> dict[str, tuple[int, int]]:
-    from rag.structure import ARTICLE, outline
+    from rag.ingest.structure import ARTICLE, outline
 
     return {h.label.split()[1]: (h.start, h.until) for h in outline(text) if h.level == ARTICLE}
 
 
 def clause_span(text: str, article: str, clause: str) -> tuple[int, int] | None:
-    from rag.structure import CLAUSE, outline
+    from rag.ingest.structure import CLAUSE, outline
 
     start, until = article_spans(text)[article]
     for h in outline(text):
@@ -63,7 +63,8 @@ def check_gold(questions: list[dict], texts: dict[str, str]) -> None:
 @contextlib.contextmanager
 def todays_chunking():
     """The loader's chunking and retrieval as they were before structure: for the comparison only."""
-    from rag import assistant, structure
+    from rag import assistant
+    from rag.ingest import structure
 
     saved = structure.segments, assistant.embedding_text, structure.ArticleIndex.promote
     structure.segments = lambda text, max_chars: None
@@ -99,7 +100,7 @@ def evaluate(assistant, questions: list[dict], texts: dict[str, str], with_answe
                 clause_first += bool(ranked and ranked[0].source == q["law"] and _overlaps(ranked[0], cspan))
         per_question.append({"id": q["id"], "hits": hits})
         if with_answers:
-            from rag.structure import CLAUSE, path_at
+            from rag.ingest.structure import CLAUSE, path_at
 
             for c in assistant.ask(q["question"]).citations:
                 if c.source not in texts:
@@ -135,7 +136,7 @@ def evaluate(assistant, questions: list[dict], texts: dict[str, str], with_answe
 
 def main(argv: list[str] | None = None) -> int:
     from rag import Assistant
-    from rag.loader import load
+    from rag.ingest.loader import load
 
     parser = argparse.ArgumentParser(prog="python -m eval.legal", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "figures" / "legal.json")

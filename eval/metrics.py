@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from rag.normalize import nfc, normalize_number
+from rag.language.normalize import nfc, normalize_number
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 

@@ -2,7 +2,7 @@
 
 `python -m eval.ocr` renders paragraphs of the seed documents with DejaVu Sans, once as
 a clean 300 dpi scan and once as a noisier one (rotated 1°, 150 dpi, JPEG quality 60),
-saves each as an image-only PDF, reads it through `rag.loader.load` (Tesseract, Vietnamese
+saves each as an image-only PDF, reads it through `rag.ingest.loader.load` (Tesseract, Vietnamese
 model, cache disabled) and reports the character error rate (edit distance / reference
 length, whitespace runs folded to one space) and the seconds per page.
 Targets: CER <= 2% clean, <= 5% noisy.
@@ -89,7 +89,7 @@ def cer(reference: str, hypothesis: str) -> float:
 
 def seed_pages(count: int, chars: int = 1500) -> list[str]:
     """`count` page texts from the seed documents: whole paragraphs up to about `chars` each."""
-    from rag.loader import load
+    from rag.ingest.loader import load
 
     pages, current = [], ""
     for doc in sorted(load([ROOT / "seeds"]).documents, key=lambda d: d.source):
@@ -107,7 +107,7 @@ def seed_pages(count: int, chars: int = 1500) -> list[str]:
 
 
 def measure(pages: list[str], dpi: int, rotate: float, jpeg_quality: int | None) -> dict:
-    from rag.loader import load
+    from rag.ingest.loader import load
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["RAG_CACHE_DIR"] = tmp  # a cold cache: every page is really read
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.pop("RAG_CACHE_DIR", None)
         else:
             os.environ["RAG_CACHE_DIR"] = saved
-    from rag import ocr
+    from rag.ingest import ocr
 
     results["engine"] = ocr._engine()
     results["targets"] = {"clean_cer": 0.02, "noisy_cer": 0.05}

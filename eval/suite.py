@@ -34,8 +34,8 @@ from tqdm import tqdm
 from eval.__main__ import evaluate_one, summarise
 from eval.split import bucket, side
 from rag.assistant import Assistant
-from rag.e5model import cache_root
-from rag.normalize import fold
+from rag.language.normalize import fold
+from rag.model.e5model import cache_root
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "bench"
@@ -130,12 +130,12 @@ def use_rules_before_issue_12(assistant: Assistant | None = None) -> None:
     thresholds for "not in the documents"."""
     from dataclasses import replace
 
-    import rag.answer
-    import rag.question
+    import rag.reading.answer
+    import rag.reading.question
 
-    rag.question.asked_measure = lambda text: ""
-    rag.answer.CALIBRATED = False
-    rag.answer.SPAN_KINDS = ()
+    rag.reading.question.asked_measure = lambda text: ""
+    rag.reading.answer.CALIBRATED = False
+    rag.reading.answer.SPAN_KINDS = ()
     if assistant is not None:
         assistant.retrieval = replace(assistant.retrieval, learned=False, english_names_only=False)
 

@@ -20,7 +20,7 @@ from eval.__main__ import ROOT, evaluate_one, load_questions, summarise
 from eval.metrics import answer_matches, ranked_sources, retrieval_metrics
 from eval.viqa import DEFAULT_DATA
 from rag.assistant import Assistant, RetrievalSettings
-from rag.e5model import cache_root
+from rag.model.e5model import cache_root
 
 
 def measure(

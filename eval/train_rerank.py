@@ -4,7 +4,7 @@
 
 For each question of ViQA dev and the MLQA suite (answerable, Vietnamese and English),
 the fused top 30 (no re-ranking) and the re-ranker's features of each passage
-(rag.rerank.features: best-sentence coverage, typed candidate, its fit, keyword soup) are
+(rag.search.rerank.features: best-sentence coverage, typed candidate, its fit, keyword soup) are
 computed once (cached). Per language ("vi", "en"), the weights of the linear score
 fused + w·features are fit on the *tune* questions two ways: by maximising the softmax
 probability of the gold passages among the 30 (L2 0.01, L-BFGS; the fused coefficient
@@ -29,9 +29,9 @@ from scipy.optimize import minimize
 from eval.split import side
 from eval.suite import open_set
 from rag.assistant import RetrievalSettings
-from rag.e5model import cache_root
-from rag.question import language
-from rag.rerank import FEATURES, WEIGHTS_FILE
+from rag.model.e5model import cache_root
+from rag.reading.question import language
+from rag.search.rerank import FEATURES, WEIGHTS_FILE
 
 DEPTH = 30
 L2 = 0.01
@@ -46,7 +46,7 @@ def collect() -> list[dict]:
         assistant, questions = open_set(name)
         assistant.retrieval = replace(RetrievalSettings(), rerank_depth=0)
         idf = assistant._indexes.lexical.idf
-        from rag.rerank import features
+        from rag.search.rerank import features
 
         for q in questions:
             if not q["sources"]:

@@ -24,7 +24,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from eval.metrics import answer_matches
-from rag.answer import CANDIDATE_WEIGHTS, SELECTION_FEATURES, SELECTION_FILE
+from rag.reading.answer import CANDIDATE_WEIGHTS, SELECTION_FEATURES, SELECTION_FILE
 
 L2 = 0.01
 

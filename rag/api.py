@@ -64,7 +64,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 
 from rag import errors
 from rag.assistant import MAX_QUESTION_CHARS, Assistant, UpdateReport
-from rag.loader import SUPPORTED
+from rag.ingest.loader import SUPPORTED
 from rag.records import Answer, Citation, Passage
 
 API_KEY_ENV = "RAG_API_KEY"

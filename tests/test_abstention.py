@@ -1,6 +1,6 @@
 """The calibrated abstention model as shipped (rag/data/abstention.json), on worked feature sets."""
 
-from rag.abstention import FEATURES, holds_answer, probability, vector
+from rag.reading.abstention import FEATURES, holds_answer, probability, vector
 
 CLOSE = {"lang": "vi", "kind": "other", "coverage": 0.9, "own_coverage": 0.8, "sentence_score": 0.9,
          "top_cosine": 0.9, "top_score": 6.0, "gap": 2.0, "best_rank": 0, "names_present": 1.0}  # fmt: skip

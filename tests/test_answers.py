@@ -7,7 +7,7 @@ import pytest
 
 import rag
 from rag import Answer, EmptyQuestionError, Passage, QuestionTooLongError
-from rag.normalize import normalize_number
+from rag.language.normalize import normalize_number
 
 from .conftest import DEV, SEEDS
 
@@ -92,7 +92,7 @@ def test_module_level_ask(seeds_index):
 
 
 def _compose(question: str, text: str):
-    from rag.answer import compose
+    from rag.reading.answer import compose
     from rag.records import Document
 
     doc = Document("d.txt", text, ((0, len(text)),), "x")
@@ -100,10 +100,10 @@ def _compose(question: str, text: str):
 
 
 def test_a_figure_must_carry_a_unit_of_the_measure_asked(monkeypatch):
-    import rag.answer
+    import rag.reading.answer
 
     # The figure chosen, not the calibrated decision (whose features need a real index).
-    monkeypatch.setattr(rag.answer, "CALIBRATED", False)
+    monkeypatch.setattr(rag.reading.answer, "CALIBRATED", False)
     text = (
         "Quận 1 có trên 20.000 cán bộ, công chức và mật độ dân cư đông đúc. "
         "Mật độ dân số quận 1 năm 2023 là 18.500 người/km², cao nhất thành phố."

@@ -355,7 +355,7 @@ def test_chat_completions_use_the_configured_llm(seeds_index, tmp_path_factory, 
 
     from rag import Assistant
     from rag.api import LOOPBACK_NAMES, ApiSettings, create_app
-    from rag.llm import LLMConfig
+    from rag.generation.llm import LLMConfig
 
     config = LLMConfig(smol_server, "smollm2", max_tokens=16, read_timeout=120, max_seconds=300)
     assistant = Assistant.load(_copy(seeds_index, tmp_path_factory, "llm"), llm=config)

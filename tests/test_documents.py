@@ -10,9 +10,9 @@ import shutil
 
 import pytest
 
-from rag.chunking import ChunkSettings, chunk_document
-from rag.loader import load
-from rag.structure import article_refs, heading_path, outline
+from rag.ingest.chunking import ChunkSettings, chunk_document
+from rag.ingest.loader import load
+from rag.ingest.structure import article_refs, heading_path, outline
 
 from .conftest import SEEDS
 
@@ -143,7 +143,7 @@ def test_scanned_pdf_is_read_by_ocr_and_cited_with_its_page(docs_assistant):
 
 @needs_ocr
 def test_ocr_is_cached_by_fingerprint_and_missing_tesseract_names_the_install(tmp_path, monkeypatch):
-    from rag import ocr
+    from rag.ingest import ocr
 
     monkeypatch.setenv("RAG_CACHE_DIR", str(tmp_path / "cache"))
     scan = tmp_path / "in" / "scan.pdf"

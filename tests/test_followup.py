@@ -1,4 +1,4 @@
-from rag.followup import rewrite, subject
+from rag.reading.followup import rewrite, subject
 
 
 def test_follow_up_takes_the_place_of_the_previous_subject():

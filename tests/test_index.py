@@ -7,8 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from rag import Assistant, IndexDamagedError, IndexMismatchError, store
+from rag import Assistant, IndexDamagedError, IndexMismatchError
 from rag.cli import main
+from rag.search import store
 
 from .conftest import SEEDS
 
@@ -153,7 +154,7 @@ def test_questions_are_answered_while_a_document_is_indexing(index_copy, tmp_pat
 
 
 def test_model_is_configurable_and_recorded(tmp_path):
-    from rag import e5model
+    from rag.model import e5model
 
     doc = tmp_path / "d.txt"
     doc.write_text("Đảng bộ quận 3 hiện có 4.321 đảng viên.", encoding="utf-8")

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.lexical import LexicalIndex
-from rag.normalize import lexical_terms, query_terms
-from rag.passages import PassageTable
+from rag.language.normalize import lexical_terms, query_terms
+from rag.search.lexical import LexicalIndex
+from rag.search.passages import PassageTable
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from eval.serving import free_port
-from rag import generate, verify
 from rag.errors import LLMConnectionError, LLMResponseError, LLMTimeoutError
-from rag.llm import LLMConfig, chat, endpoint, stream_chat
-from rag.normalize import normalize_number
+from rag.generation import generate, verify
+from rag.generation.llm import LLMConfig, chat, endpoint, stream_chat
+from rag.language.normalize import normalize_number
 from rag.records import Answer, Passage
 
 from .conftest import SEEDS

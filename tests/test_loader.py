@@ -3,10 +3,10 @@ import json
 import pytest
 
 from rag import EmptyCorpusError
-from rag.boilerplate import content_spans
-from rag.chunking import ChunkSettings, chunk_document
-from rag.loader import load
-from rag.normalize import nfc
+from rag.ingest.boilerplate import content_spans
+from rag.ingest.chunking import ChunkSettings, chunk_document
+from rag.ingest.loader import load
+from rag.language.normalize import nfc
 
 from .conftest import SEEDS
 
@@ -195,8 +195,8 @@ def test_docx_tables_are_read_row_by_row_with_their_caption(tmp_path):
         "Đơn vị: Quận 1; Số đảng viên: 9.876\nĐơn vị: Quận 3; Số đảng viên: 12.345\n\n"
         "Tỷ lệ đảng viên trẻ tăng so với năm trước."
     )
-    from rag.chunking import embedding_text
-    from rag.structure import heading_path
+    from rag.ingest.chunking import embedding_text
+    from rag.ingest.structure import heading_path
 
     row = doc.text.index("Đơn vị: Quận 3")
     assert heading_path(doc.text, row) == "Bảng 1. Số đảng viên theo quận"

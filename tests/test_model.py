@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from rag.chunking import ChunkSettings, chunk_document
-from rag.e5model import dequantize_q4_0
-from rag.embedding import shared
-from rag.loader import load
+from rag.ingest.chunking import ChunkSettings, chunk_document
+from rag.ingest.loader import load
+from rag.model.e5model import dequantize_q4_0
+from rag.model.embedding import shared
 
 from .conftest import SEEDS
 

@@ -1,5 +1,5 @@
-from rag.normalize import fold, lexical_terms, normalize_number, query_terms, terms
-from rag.question import analyse, answer_kind, language
+from rag.language.normalize import fold, lexical_terms, normalize_number, query_terms, terms
+from rag.reading.question import analyse, answer_kind, language
 
 
 def test_fold_removes_diacritics_and_maps_d_stroke():

@@ -3,7 +3,7 @@ gồm 23 chi bộ…" lost "Đảng bộ quận 1 hiện có 51 tổ chức" and
 
 from __future__ import annotations
 
-from rag.answer import _quote, clause_spans
+from rag.reading.answer import _quote, clause_spans
 
 SENTENCE = (
     "Đảng bộ quận 1 hiện có 51 tổ chức cơ sở đảng, gồm 23 chi bộ cơ sở và 28 đảng bộ cơ sở (337 chi bộ "

@@ -1,9 +1,9 @@
 """Answer-type aware re-ranking on a worked example (pure functions, no model)."""
 
-from rag.answer import gather
-from rag.question import analyse
+from rag.reading.answer import gather
+from rag.reading.question import analyse
 from rag.records import Passage
-from rag.rerank import keyword_soup, rerank
+from rag.search.rerank import keyword_soup, rerank
 
 QUESTION = "Cha của Messi là ai"
 TEXTS = [

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from rag import Assistant, Document, IndexDamagedError, store
+from rag import Assistant, Document, IndexDamagedError
 from rag.errors import DuplicateSourceError, IndexWriteError
-from rag.passages import PassageTable
+from rag.search import store
+from rag.search.passages import PassageTable
 
 from .conftest import SEEDS
 
@@ -84,7 +85,7 @@ def test_two_writers_on_a_new_directory_keep_both_documents(tmp_path):
 _WRITER = """
 import sys
 from pathlib import Path
-from rag import store
+from rag.search import store
 index_dir = Path(sys.argv[1])
 snap = store.load(index_dir)
 for _ in range(int(sys.argv[2])):

@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from rag import answer
-from rag.normalize import terms
-from rag.question import analyse
+from rag.language.normalize import terms
+from rag.reading import answer
+from rag.reading.question import analyse
 from rag.records import Passage
 
 # A candidate's fit to the question (proximity + unit + phrase, answer._best_candidate)
@@ -55,7 +55,7 @@ def keyword_soup(text: str) -> float:
 
 
 FEATURES = ("coverage", "typed", "fit", "soup")
-WEIGHTS_FILE = Path(__file__).parent / "data" / "rerank_weights.json"
+WEIGHTS_FILE = Path(__file__).parent.parent / "data" / "rerank_weights.json"
 
 
 @dataclass(frozen=True)

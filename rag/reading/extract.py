@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.normalize import fold, normalize_number, tokens
+from rag.language.normalize import fold, normalize_number, tokens
 
 # Words that end a unit: "8.033 đảng viên trên tổng số" -> unit "đảng viên".
 # Compared accented: folding would make "đang" (currently) collide with "đảng" (party).

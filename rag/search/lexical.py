@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from rag.normalize import lexical_terms, query_terms
+from rag.language.normalize import lexical_terms, query_terms
 
 
 def idf(df: np.ndarray, n_docs: int) -> np.ndarray:

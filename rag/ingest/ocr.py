@@ -53,7 +53,7 @@ def check() -> None:
 
 def cache_dir() -> Path:
     """`$RAG_CACHE_DIR/ocr`, else ~/.cache/rag-vi/ocr (beside the built model)."""
-    from rag.e5model import cache_root
+    from rag.model.e5model import cache_root
 
     return cache_root() / "ocr"
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rag.extract import people
-from rag.normalize import fold, has_diacritics, strip_marks, terms
+from rag.language.normalize import fold, has_diacritics, strip_marks, terms
+from rag.reading.extract import people
 
 # Cue phrases, matched on the folded lower-cased question with word boundaries. They
 # decide the answer type and are left out of evidence coverage (an answer sentence
@@ -222,7 +222,7 @@ _ENGLISH_WORDS = _ENGLISH | {
 @lru_cache(maxsize=1)
 def measures() -> dict[str, dict[str, list[str]]]:
     """Measures, their cue words and the units a figure must carry (rag/data/measures.json)."""
-    path = Path(__file__).parent / "data" / "measures.json"
+    path = Path(__file__).parent.parent / "data" / "measures.json"
     return json.loads(path.read_text(encoding="utf-8"))["measures"]
 
 

@@ -1,7 +1,7 @@
 """The structure of Vietnamese legal and administrative texts: headings, heading paths, named articles.
 
 A law is read as Phần › Chương › Mục › Điều › Khoản › Điểm; a report as its numbered
-headings ("I.", "1.", "1.1."); a table (rag/tables.py) as its caption over its rows.
+headings ("I.", "1.", "1.1."); a table (rag/ingest/tables.py) as its caption over its rows.
 `outline` finds these headings, `heading_path` names where an offset sits
 ("Bộ luật lao động › Chương XII › Điều 107 › Khoản 1"), `segments` gives the chunker
 the units it must not cut (an article when it fits, else its clauses), and
@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from rag.normalize import strip_marks
+from rag.ingest.tables import ROW_LINE
+from rag.language.normalize import strip_marks
 from rag.records import Citation, Document, Passage
-from rag.tables import ROW_LINE
 
 SEP = " › "
 

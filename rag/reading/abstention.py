@@ -16,7 +16,7 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-MODEL_FILE = Path(__file__).parent / "data" / "abstention.json"
+MODEL_FILE = Path(__file__).parent.parent / "data" / "abstention.json"
 FEATURES = (
     "coverage", "own_coverage", "sentence_score", "typed", "fit", "missing_type",
     "top_cosine", "top_score", "gap", "best_rank", "names_present",

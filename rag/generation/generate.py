@@ -1,8 +1,8 @@
 """Generated answers: prompt an LLM with the top passages, check each sentence, fall back to the extractive answer.
 
-The prompt numbers the passages [1]..[k] (texts in rag/prompts.toml); the model's
+The prompt numbers the passages [1]..[k] (texts in rag/generation/prompts.toml); the model's
 answer is streamed to the caller as it comes, then every sentence is checked against
-the passages it cites (rag/verify.py). The result is an Answer whose `claims` say which
+the passages it cites (rag/generation/verify.py). The result is an Answer whose `claims` say which
 sentences are verified and on what evidence. When no sentence is verified, or the
 server is down, slow or returns garbage, the extractive answer is returned with a
 one-line `notice` instead: asking never fails because of the LLM.
@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from rag import llm as llm_client
-from rag import verify
 from rag.errors import LLMError
-from rag.normalize import fold
+from rag.generation import llm as llm_client
+from rag.generation import verify
+from rag.language.normalize import fold
 from rag.records import Answer, Citation, Claim, Passage
 
 PROMPTS = Path(__file__).with_name("prompts.toml")
@@ -38,7 +38,7 @@ class GenerationSettings:
 
 @cache
 def prompts() -> dict[str, dict[str, str]]:
-    """The prompt texts by language ("vi", "en"), read from rag/prompts.toml."""
+    """The prompt texts by language ("vi", "en"), read from rag/generation/prompts.toml."""
     with PROMPTS.open("rb") as f:
         return tomllib.load(f)
 

@@ -2,7 +2,7 @@
 
 A row written with its headers answers "Quận 3 có bao nhiêu đảng viên?" on its own
 ("Đơn vị: Quận 3; Số đảng viên: 1.234"), where cells run together ("Quận 3 1.234
-Quận 4 987") do not. The chunker (rag/structure.py) recognises these lines and keeps
+Quận 4 987") do not. The chunker (rag/ingest/structure.py) recognises these lines and keeps
 the caption written above the table in the heading path of every row's passage.
 """
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from rag.normalize import fold, nfc, normalize_number
+from rag.language.normalize import fold, nfc, normalize_number
 from rag.records import Citation, Claim, Passage
 
 # Chosen by eval/generative.py on the tune half of the hand-labelled claims

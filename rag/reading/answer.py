@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from rag import abstention, extract
-from rag.normalize import bigrams, fold, terms, tokens
-from rag.question import Question, analyse, measures, named
+from rag.ingest.structure import locate  # page, OCR mark and heading path of a citation
+from rag.language.normalize import bigrams, fold, terms, tokens
+from rag.reading import abstention, extract
+from rag.reading.question import Question, analyse, measures, named
 from rag.records import Answer, Citation, Document, Passage
-from rag.structure import locate  # page, OCR mark and heading path of a citation
 
 CANDIDATES = 8  # passages read for evidence
 MAX_TEXT = 400
@@ -48,7 +48,7 @@ MIN_DENSE_SENTENCE = 0.75  # cosine of the best sentence, for English questions
 # it; when the best passage is also very close in meaning, less coverage is enough.
 MIN_COVERAGE_CLOSE = 0.3
 CLOSE_COSINE = 0.89
-# "Not in the documents" decided by the calibrated model (rag/abstention.py); False: by the
+# "Not in the documents" decided by the calibrated model (rag/reading/abstention.py); False: by the
 # coverage thresholds above (the rule before it, kept for before/after measurements).
 CALIBRATED = True
 
@@ -640,7 +640,7 @@ def compose(
     return Answer(question, text[:MAX_TEXT], True, citations, kind=q.kind, lang=q.lang)
 
 
-SELECTION_FILE = Path(__file__).parent / "data" / "selection.json"
+SELECTION_FILE = Path(__file__).parent.parent / "data" / "selection.json"
 # Score evidence sentences with the weights fit on the tune splits (eval/train_selection.py);
 # False: the hand-set SENTENCE_WEIGHTS (and the English re-scoring) as before.
 SELECTION = SELECTION_FILE.exists()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rag.normalize import fold
+from rag.language.normalize import fold
 
 # "còn X thì sao?", "X thì sao?", "còn X?", "what about X?", "how about X?", "and X?"
 _PATTERNS = [

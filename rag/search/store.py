@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError, IndexWriteError
-from rag.passages import PassageTable
 from rag.records import Document
+from rag.search.passages import PassageTable
 
 FORMAT_VERSION = 2  # 2: per-source digests of the passage texts that were embedded
 FILES = ("documents.jsonl", "passages.jsonl", "vectors.npy")

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from rag.boilerplate import content_spans
 from rag.errors import EmptyCorpusError
-from rag.normalize import nfc
+from rag.ingest.boilerplate import content_spans
+from rag.language.normalize import nfc
 from rag.records import Document
 
 log = logging.getLogger("rag")
@@ -149,7 +149,7 @@ def _has_text(page_text: str) -> bool:
 
 
 def _ocr_or_skip(fingerprint: str, pages: list[int], render, name: str) -> dict[int, str]:
-    from rag import ocr
+    from rag.ingest import ocr
 
     try:
         return ocr.read_pages(fingerprint, pages, render, name)
@@ -188,7 +188,7 @@ def read_pdf(path: Path, fingerprint: str) -> tuple[list[str], list[int]]:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
         raise SkipFile(f"unreadable PDF ({exc})") from exc
-    from rag.ocr import DPI
+    from rag.ingest.ocr import DPI
 
     def render(i: int, target: Path) -> None:
         pdf[i].render(scale=DPI / 72, grayscale=True).to_pil().save(target, compress_level=1)
@@ -214,7 +214,7 @@ def _tables_in_place(path: Path, pages: list[str]) -> None:
         import pdfplumber
     except ImportError:  # optional: without it tables are read as the text layer has them
         return
-    from rag.tables import pdf_page_text
+    from rag.ingest.tables import pdf_page_text
 
     try:
         with pdfplumber.open(str(path)) as pdf:
@@ -260,7 +260,7 @@ def read_docx(path: Path) -> str:
         raise SkipFile("DOCX support needs python-docx: pip install python-docx") from exc
     from zipfile import BadZipFile
 
-    from rag.tables import docx_blocks
+    from rag.ingest.tables import docx_blocks
 
     try:
         blocks = docx_blocks(docx.Document(str(path)))

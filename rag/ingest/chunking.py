@@ -79,17 +79,17 @@ def chunk_document(doc: Document, settings: ChunkSettings) -> list[Passage]:
     """Chunk one document, locating each chunk in its text.
 
     Plain prose goes through langchain's recursive splitter. A structured text (a law,
-    a report with numbered headings, tables; rag/structure.py) is cut only between its
+    a report with numbered headings, tables; rag/ingest/structure.py) is cut only between its
     units: an article is one passage when it fits in STRUCTURE_FACTOR x the chunk size,
     else its clauses are (consecutive short ones together), and a table's rows are
     never cut; text between units goes through the splitter within its own bounds.
 
-    >>> from rag.loader import _document
+    >>> from rag.ingest.loader import _document
     >>> doc = _document("a.txt", "Câu một. Câu hai dài hơn.\\n\\nRate this post", "x")
     >>> [(p.text, p.start, p.end) for p in chunk_document(doc, ChunkSettings(12, 0))]
     [('Câu một.', 0, 8), ('Câu hai dài', 9, 20), ('hơn.', 21, 25)]
     """
-    from rag.structure import segments
+    from rag.ingest.structure import segments
 
     splitter = _splitter(settings)
     units = segments(doc.text, STRUCTURE_FACTOR * settings.size)
@@ -116,7 +116,7 @@ def embedding_text(doc: Document, passage: Passage) -> str:
     the vector reads where the passage sits ("Bộ luật lao động › Chương XII ›
     Điều 107. Làm thêm giờ"), which a clause cut from its article does not say itself.
     """
-    from rag.structure import heading_path
+    from rag.ingest.structure import heading_path
 
     path = heading_path(doc.text, passage.start, titles=True)
     return f"{path}\n{passage.text}" if path else passage.text

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import e5model
 from rag.errors import ModelUnavailableError
+from rag.model import e5model
 
 DEFAULT_MODEL = e5model.MODEL_ID
 LONG_RUN_SECONDS = 60  # an embedding run expected to take longer is announced with its estimate
