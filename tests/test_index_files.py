@@ -1,0 +1,125 @@
+"""Saved BM25 and FAISS indexes open memory-mapped and answer exactly as the built ones;
+bm25s fed our Vietnamese terms ranks as our BM25 does (the reference)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.language.normalize import lexical_terms, query_terms
+from rag.search.dense import DenseIndex
+from rag.search.lexical import LexicalIndex, TermTable
+from tests.test_lexical import reference_bm25
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+QUERIES = [
+    "Thủ đô của Việt Nam là thành phố nào?",
+    "thu do viet nam",  # folded: matches the accented text through the folded terms
+    "Dân số năm 2019 là bao nhiêu người?",
+    "Ai là chủ tịch Hồ Chí Minh",
+    "xyzzy không có trong kho",  # mostly unseen terms
+]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    paragraphs = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        paragraphs += [p for p in path.read_text(encoding="utf-8").split("\n") if len(p) > 40]
+    return paragraphs[:150]
+
+
+@pytest.fixture(scope="module")
+def built(texts) -> LexicalIndex:
+    return LexicalIndex(texts, block=40)  # segments holding terms the earlier ones lack
+
+
+def test_opened_lexical_index_scores_exactly_as_the_built_one(built, texts, tmp_path):
+    built.save(tmp_path / "lexical")
+    opened = LexicalIndex.open(tmp_path / "lexical")
+    assert len(opened.segments) == len(built.segments) > 1
+    assert isinstance(opened.segments[0].rows, np.ndarray) and not opened.segments[0].rows.flags.owndata
+    for query in QUERIES:
+        assert np.array_equal(opened.scores(query), built.scores(query)), query
+        # and both are BM25 itself (the postings hold float16 contributions)
+        assert np.allclose(opened.scores(query), reference_bm25(texts, query), rtol=2e-3, atol=2e-3)
+    assert opened.search_batch(QUERIES, 5) == built.search_batch(QUERIES, 5)
+    assert len(opened.vocab) == len(built.vocab)
+    assert all(opened.vocab[t] == col for t, col in built.vocab.items())  # every term, its column
+    for term in ["việt", "~viet", "việt_nam", "zzz", "", "việt nam"]:
+        assert opened.vocab.get(term) == built.vocab.get(term)
+        assert opened.idf(term) == built.idf(term)
+    assert opened.nbytes() == built.nbytes() and opened.postings == built.postings
+
+
+def test_term_table_separates_terms_that_share_their_first_eight_bytes(tmp_path):
+    # "nguyễn" is 8 bytes in UTF-8: every bigram starting with it has the same key
+    vocab = {"nguyễn": 0, "nguyễn_văn": 1, "nguyễn_vũ": 2, "nguyễn_văn_a": 3, "a": 4, "ă": 5, "~nguyen": 6}
+    TermTable.write(tmp_path, vocab)
+    table = TermTable.open(tmp_path, len(vocab))
+    assert {t: table[t] for t in vocab} == vocab
+    assert table.get("nguyễn_v") is None and table.get("nguyễn_văn_b") is None and table.get("b") is None
+    assert list(table.columns(["ă", "x", "nguyễn_vũ"])) == [5, -1, 2]
+    assert sorted(table) == sorted(vocab)
+
+
+def test_an_empty_lexical_index_saves_and_opens(tmp_path):
+    LexicalIndex([]).save(tmp_path)
+    opened = LexicalIndex.open(tmp_path)
+    assert opened.size == 0 and opened.search_batch(["gì"], 3) == [[]]
+
+
+def test_a_damaged_lexical_file_is_named(built, tmp_path):
+    built.save(tmp_path)
+    rows = tmp_path / "segment-001.rows.npy"
+    rows.write_bytes(rows.read_bytes()[:-100])
+    with pytest.raises(ValueError, match="segment-001.rows.npy"):
+        LexicalIndex.open(tmp_path)
+
+
+def test_bm25s_fed_our_terms_ranks_as_our_bm25(built, texts):
+    """bm25s (its "lucene" BM25: ours without the constant factor k1 + 1) given our
+    Vietnamese terms: the same scores up to our float16 rounding, the same top 10."""
+    bm25s = pytest.importorskip("bm25s", reason="bm25s is only compared, not used: pip install bm25s")
+    other = bm25s.BM25(k1=built.k1, b=built.b, method="lucene")
+    other.index([lexical_terms(t) for t in texts], show_progress=False)
+    for query in QUERIES:
+        ours = built.scores(query)
+        theirs = other.get_scores(list(set(query_terms(query)))) * (built.k1 + 1)
+        assert np.allclose(theirs, ours, rtol=2e-3, atol=2e-3), query
+        # the same top 10: the rows bm25s ranks first score in ours what our top 10 score
+        # (rows may swap only where two scores tie at float16 precision)
+        theirs_top, ours_top = np.argsort(-theirs, kind="stable")[:10], np.argsort(-ours, kind="stable")[:10]
+        assert np.allclose(ours[theirs_top], ours[ours_top], atol=2e-3), query
+
+
+def _vectors(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("kind", ["Flat", "IVF16,SQ8"])
+def test_opened_dense_index_searches_exactly_as_the_built_one(kind, tmp_path):
+    vectors = _vectors(3000)
+    built = DenseIndex(vectors, kind=kind)
+    built.save(tmp_path / "dense.faiss")
+    opened = DenseIndex.open(tmp_path / "dense.faiss", kind)
+    queries = _vectors(8, seed=1)
+    assert opened.kind == kind and opened.size == built.size == 3000
+    assert opened.search_batch(queries, 10) == built.search_batch(queries, 10)
+    rows = [0, 17, 2999, 1234]
+    assert np.array_equal(opened.similarity(rows, queries[0]), built.similarity(rows, queries[0]))
+    if kind == "Flat":  # exact: the stored vectors are the input's
+        assert np.allclose(opened.similarity(rows, queries[0]), vectors[rows] @ queries[0], atol=1e-6)
+
+
+def test_a_damaged_or_foreign_dense_file_is_a_value_error(tmp_path):
+    path = tmp_path / "dense.faiss"
+    DenseIndex(_vectors(500), kind="Flat").save(path)
+    with pytest.raises(ValueError, match="IVF16,SQ8"):
+        DenseIndex.open(path, "IVF16,SQ8")
+    path.write_bytes(path.read_bytes()[:-1000])
+    with pytest.raises(ValueError, match="dense.faiss"):
+        DenseIndex.open(path, "Flat")
