@@ -43,7 +43,7 @@ def settled_rss_mb() -> float:
     negative growth)."""
     import gc
 
-    from rag.assistant import _return_freed_memory
+    from rag.search.backend import _return_freed_memory
 
     gc.collect()
     _return_freed_memory()
@@ -105,7 +105,7 @@ def ask_latency(repeats: int = 3) -> dict:
             t0 = time.perf_counter()
             assistant.embedder.embed_query(q["question"] + " ")  # uncached: one real embedding
             embeds.append((time.perf_counter() - t0) * 1000)
-            assistant._query_cache.clear()
+            assistant.retriever.clear_cache()
             t0 = time.perf_counter()
             assistant.ask(q["question"], history=q.get("history") or [])
             asks.append((time.perf_counter() - t0) * 1000)
@@ -214,6 +214,7 @@ def hybrid_curve(data: Path, sizes: list[int]) -> list[dict]:
     """
     from rag import Assistant
     from rag.model.embedding import shared
+    from rag.search.backend import FileBackend, FileIndex
     from rag.search.passages import PassageTable
     from rag.search.store import Snapshot
     from rag.search.store import load as load_index
@@ -239,17 +240,18 @@ def hybrid_curve(data: Path, sizes: list[int]) -> list[dict]:
         anon_before = _status_mb("RssAnon")
         _reset_peak()
         t0 = time.perf_counter()
-        assistant = Assistant(tmp, Snapshot(real.manifest, real.documents, passages, vectors), embedder)
+        snap = Snapshot(real.manifest, real.documents, passages, vectors)
+        assistant = Assistant(FileBackend(tmp), FileIndex(snap), embedder)
         build = time.perf_counter() - t0
         memory, peak = rss_mb() - before, _status_mb("VmHWM") - before
         for q in questions:  # embeddings cached: the timing below is retrieval itself
-            assistant._query_vector(q)
+            assistant.retriever.query_vectors([q])
         times = []
         for q in questions:
             t0 = time.perf_counter()
             assistant.search(q, k=10)
             times.append((time.perf_counter() - t0) * 1000)
-        idx = assistant._indexes
+        idx = assistant.index
         rows.append({
             "passages": n, "dense_index": idx.dense.kind, "build_s": round(build, 1), **latency(times),
             "rss_growth_mb": round(rss_mb() - before), "rss_after_build_mb": round(memory),
@@ -257,7 +259,7 @@ def hybrid_curve(data: Path, sizes: list[int]) -> list[dict]:
             "lexical_mb": round(idx.lexical.nbytes() / 2**20), "lexical_terms": len(idx.lexical.vocab),
         })  # fmt: skip
         print(json.dumps({"hybrid": rows[-1]}), flush=True)
-        del assistant, idx, passages, vectors
+        del assistant, idx, passages, vectors, snap
         shutil.rmtree(tmp, ignore_errors=True)
     return rows
 

@@ -45,14 +45,14 @@ def collect() -> list[dict]:
     for name in ("viqa", "mlqa"):
         assistant, questions = open_set(name)
         assistant.retrieval = replace(RetrievalSettings(), rerank_depth=0)
-        idf = assistant._indexes.lexical.idf
+        from rag.reading.evidence import Reader
         from rag.search.rerank import features
 
         for q in questions:
             if not q["sources"]:
                 continue
             passages = assistant.search(q["question"], k=DEPTH)
-            feats = features(q["question"], passages, idf, grade=True)
+            feats = features(Reader(q["question"], assistant.index.idf), passages, grade=True)
             rows.append({
                 "set": name, "lang": "en" if language(q["question"]) == "en" else "vi",
                 "side": side(q["split_key"]),

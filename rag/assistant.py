@@ -1,20 +1,19 @@
-"""The Assistant: build or open an index, search it, and answer questions with citations."""
+"""The Assistant: build or open an index, search it, and answer questions with citations.
+
+A façade over the pipeline: rag/ingest reads documents, rag/search/update plans what to
+embed and a backend (rag/search/backend.py: a directory or a database) commits it,
+rag/search/retrieval ranks, rag/reading answers, rag/generation writes a checked answer
+with an LLM.
+"""
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import threading
-import time
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from rag.errors import (
-    DuplicateSourceError,
     EmptyCorpusError,
     EmptyQuestionError,
     IndexMismatchError,
@@ -24,81 +23,20 @@ from rag.errors import (
 from rag.generation import generate
 from rag.generation.llm import LLMConfig
 from rag.ingest import loader
-from rag.ingest.chunking import ChunkSettings, chunk_document, embedding_text
-from rag.ingest.structure import ArticleIndex
+from rag.ingest.chunking import ChunkSettings
 from rag.model.embedding import DEFAULT_MODEL, Embedder, shared
 from rag.reading import answer as answering
 from rag.reading import followup
-from rag.reading.question import language, lexical_query
+from rag.reading.evidence import Reader
 from rag.records import Answer, Document, Passage
-from rag.search import store
-from rag.search.dense import DenseIndex
-from rag.search.fusion import fuse
-from rag.search.lexical import LexicalIndex, hits
-from rag.search.passages import PassageTable, digest
-from rag.search.rerank import learned_weights, rerank, rerank_weighted
+from rag.search.backend import Backend, SearchIndex, open_backend
+from rag.search.retrieval import RetrievalSettings, Retriever
+from rag.search.update import UpdateReport, check_compatible, log_report, plan, refuse_duplicates
+
+__all__ = ["Assistant", "RetrievalSettings", "UpdateReport", "check_question"]
 
 log = logging.getLogger("rag")
 MAX_QUESTION_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class RetrievalSettings:
-    """How dense and lexical results are fused (chosen by eval/sweep.py on the dev sets)."""
-
-    method: str = "zscore"
-    dense_weight: float = 0.8
-    depth: int = 50  # candidates taken from each retriever before fusion
-    rerank_depth: int = 30  # fused candidates re-ranked by answer type (0: off)
-    coverage_weight: float = 2.0
-    typed_weight: float = 1.5
-    typed_base: float = 0.5  # a typed candidate's bonus before its fit to the question
-    soup_weight: float = 1.0  # penalty for keyword blocks and tag lines
-    grade_candidates: bool = True  # search: grade the typed bonus by the candidate's fit
-    # Re-rank with the per-language weights fit on the tune splits (rag/data/rerank_weights.json,
-    # eval/train_rerank.py) instead of the four hand-set ones above.
-    learned: bool = True
-    english_names_only: bool = True  # an English question asks the word index its names and figures only
-
-
-@dataclass
-class UpdateReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    removed_documents: list[Document] = field(default_factory=list)  # to undo a removal
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    embedded_passages: int = 0
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-
-class _Indexes:
-    """The searchable form of one snapshot; replaced whole on update, never mutated."""
-
-    def __init__(self, snap: store.Snapshot):
-        self.snap = snap
-        self.lexical = LexicalIndex(snap.passages.texts())
-        _return_freed_memory()  # the lexical build's temporaries, before the dense build adds its own
-        self.dense = DenseIndex(snap.vectors, release=lambda: store.release_pages(snap.vectors))
-        self.articles = ArticleIndex(snap.documents, snap.passages)  # built on the first question naming one
-        _return_freed_memory()
-
-
-def _return_freed_memory() -> None:
-    """Give the C heap's free pages back to the system after building the indexes.
-
-    Building leaves many medium-sized blocks freed inside the heap, which glibc keeps
-    (about 0.9 GB at a million passages, eval/bench.py); `malloc_trim` releases them.
-    Elsewhere than glibc this does nothing.
-    """
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def check_question(question: str) -> str:
@@ -114,7 +52,7 @@ def check_question(question: str) -> str:
 
 
 class Assistant:
-    """Question answering over one index directory.
+    """Question answering over one index: a directory (the default) or a database.
 
     >>> assistant = Assistant.build(["seeds"], index_dir="index")  # doctest: +SKIP
     >>> assistant.ask("Quận 1 có bao nhiêu đảng viên?").text        # doctest: +SKIP
@@ -122,21 +60,32 @@ class Assistant:
 
     def __init__(
         self,
-        index_dir: Path,
-        snap: store.Snapshot,
+        backend: Backend,
+        index: SearchIndex,
         embedder: Embedder,
         retrieval: RetrievalSettings | None = None,
         llm: LLMConfig | None = None,
     ):
-        self.index_dir = Path(index_dir)
+        self.backend = backend
         self.embedder = embedder
-        self.retrieval = retrieval or RetrievalSettings()
+        self.retriever = Retriever(embedder, retrieval)
         self.llm = llm  # an OpenAI-compatible chat server: answers are generated, then checked
         self.generation = generate.GenerationSettings()
-        self._indexes = _Indexes(snap)
-        self._query_cache: dict[str, np.ndarray] = {}
+        self._index = index  # replaced whole by an update: readers keep the one they started with
         self.last_report: UpdateReport | None = None  # what the last build or update did
-        self._cache_lock = threading.Lock()
+
+    @property
+    def index_dir(self) -> Path:
+        """The index directory (file backend)."""
+        return Path(self.backend.location)
+
+    @property
+    def retrieval(self) -> RetrievalSettings:
+        return self.retriever.settings
+
+    @retrieval.setter
+    def retrieval(self, settings: RetrievalSettings) -> None:
+        self.retriever.settings = settings
 
     # ----------------------------------------------------------------- building
     @classmethod
@@ -151,65 +100,77 @@ class Assistant:
         progress: bool = False,
         follow_links: bool = False,
         llm: LLMConfig | None = None,
+        backend: str | None = None,
     ) -> Assistant:
-        """Create the index at `index_dir` from `paths`, or update it incrementally.
+        """Create the index from `paths`, or update it incrementally.
 
-        Documents already indexed with the same content are kept as they are; new ones
-        are appended and changed ones re-embedded. An existing index keeps the model and
-        chunking it was built with when none is given; another one raises
-        IndexMismatchError unless `rebuild` is set (defaults: DEFAULT_MODEL, 600 / 100).
-        Two builds of the same directory at once are serialised: the second one starts
+        The index is the directory `index_dir`, or the database at `backend`
+        ("postgresql://…") when given. Documents already indexed with the same content are
+        kept as they are; new ones are appended and changed ones re-embedded. An existing
+        index keeps the model and chunking it was built with when none is given; another
+        one raises IndexMismatchError unless `rebuild` is set (defaults: DEFAULT_MODEL,
+        600 / 100). Two builds of one index at once are serialised: the second one starts
         from what the first one wrote.
         """
-        index_dir = Path(index_dir)
         # before the model: bad input fails fast
         result = loader.load(paths, require=False, follow_links=follow_links)
-        _refuse_duplicates(result.documents)
-        with store.write_lock(index_dir):
+        refuse_duplicates(result.documents)
+        store = open_backend(backend or index_dir)
+        with store.write_lock():
             # Decided under the lock: a writer that finished a moment ago made the index exist.
-            exists = (index_dir / "CURRENT").exists() and not rebuild
+            exists = store.exists()
             if not result.documents and not exists:
                 raise EmptyCorpusError(_empty_message(paths, result.skipped))
-            old = store.load(index_dir) if exists else None
-            model = model or (old.manifest["model_id"] if old else DEFAULT_MODEL)
-            kept = ChunkSettings(**old.manifest["chunking"]) if old else ChunkSettings()
+            old = _open_for_rebuild(store) if rebuild and exists else (store.open() if exists else None)
+            manifest = (
+                old.manifest if old is not None and not rebuild else {}
+            )  # a rebuild starts from the defaults
+            model = model or manifest.get("model_id", DEFAULT_MODEL)
+            kept = ChunkSettings(**manifest["chunking"]) if "chunking" in manifest else ChunkSettings()
             chunking = ChunkSettings(
                 kept.size if chunk_size is None else chunk_size,
                 kept.overlap if chunk_overlap is None else chunk_overlap,
             )
             embedder = shared(model)
             docs = result.documents
-            if old is not None:
-                snap = old
-                _check_compatible(snap.manifest, embedder, chunking, index_dir)
-            else:
-                snap = _empty_snapshot(embedder, chunking)
-                if rebuild:  # re-embed what the old index held too (uploads included)
-                    docs = _previous_documents(index_dir, {d.source for d in docs}) + docs
-            snap, report = _apply(snap, docs, [], embedder, chunking, progress)
+            base = old
+            if rebuild:  # re-embed what the old index held too (uploads included)
+                given = {d.source for d in docs}
+                carried = [
+                    d for d in (old.documents.values() if old is not None else []) if d.source not in given
+                ]
+                docs, base = carried + docs, None
+            elif old is not None:
+                check_compatible(old.manifest, embedder, chunking, store.location)
+            change, report = plan(base, docs, [], embedder, chunking, progress)
             report.skipped = result.skipped
-            if not exists or report.changed:  # an unchanged corpus leaves the index as it is
-                store.save(index_dir, snap)
-        _log_report(report)
-        assistant = cls(index_dir, snap, embedder, llm=llm)
+            index = old
+            if base is None or report.changed:  # an unchanged corpus leaves the index as it is
+                index = store.write(change)
+        log_report(report)
+        assistant = cls(store, index, embedder, llm=llm)
         assistant.last_report = report
         return assistant
 
     @classmethod
     def load(
-        cls, index_dir: str | Path = "index", model: str | None = None, llm: LLMConfig | None = None
+        cls,
+        index_dir: str | Path = "index",
+        model: str | None = None,
+        llm: LLMConfig | None = None,
+        backend: str | None = None,
     ) -> Assistant:
-        """Open a persisted index with the model that built it."""
-        index_dir = Path(index_dir)
-        snap = store.load(index_dir)
-        embedder = shared(model or snap.manifest["model_id"])
-        if embedder.fingerprint != snap.manifest["model_fingerprint"]:
+        """Open a persisted index (the directory, or the database at `backend`) with the model that built it."""
+        store = open_backend(backend or index_dir)
+        index = store.open()
+        embedder = shared(model or index.manifest["model_id"])
+        if embedder.fingerprint != index.manifest["model_fingerprint"]:
             raise IndexMismatchError(
-                f"{index_dir} was built by model {snap.manifest['model_id']} "
-                f"({snap.manifest['model_fingerprint']}), not {embedder.model_id} ({embedder.fingerprint}); "
-                f"{store.rebuild_hint(index_dir)}"
+                f"{store.location} was built by model {index.manifest['model_id']} "
+                f"({index.manifest['model_fingerprint']}), not {embedder.model_id} ({embedder.fingerprint}); "
+                f"{store.rebuild_hint()}"
             )
-        return cls(index_dir, snap, embedder, llm=llm)
+        return cls(store, index, embedder, llm=llm)
 
     def add(
         self, paths: list[str | Path], progress: bool = False, follow_links: bool = False
@@ -224,7 +185,7 @@ class Assistant:
 
     def add_documents(self, docs: list[Document], progress: bool = False) -> UpdateReport:
         """Index loaded documents (e.g. ones `remove` returned, to undo a removal)."""
-        _refuse_duplicates(docs)
+        refuse_duplicates(docs)
         return self._update(docs, [], progress)
 
     def remove(self, sources: list[str]) -> UpdateReport:
@@ -236,103 +197,52 @@ class Assistant:
         return self._update([], sources, progress=False)
 
     def _update(self, docs: list[Document], remove: list[str], progress: bool) -> UpdateReport:
-        with store.write_lock(self.index_dir):
-            # Start from what is on disk: another process may have written since we loaded.
-            snap = store.load(self.index_dir)
-            chunking = ChunkSettings(**snap.manifest["chunking"])
-            snap, report = _apply(snap, docs, remove, self.embedder, chunking, progress)
+        with self.backend.write_lock():
+            # Start from what is committed: another process may have written since we opened.
+            current = self.backend.open()
+            chunking = ChunkSettings(**current.manifest["chunking"])
+            change, report = plan(current, docs, remove, self.embedder, chunking, progress)
             if report.changed:
-                store.save(self.index_dir, snap)
-                self._indexes = _Indexes(snap)  # one reference swap: readers see old or new
-        _log_report(report)
+                self._index = self.backend.write(change)  # one reference swap: readers see old or new
+        log_report(report)
         return report
 
     # ------------------------------------------------------------------ reading
     @property
+    def index(self) -> SearchIndex:
+        """The snapshot questions are answered from now."""
+        return self._index
+
+    @property
     def manifest(self) -> dict:
-        return self._indexes.snap.manifest
+        return self._index.manifest
 
     def documents(self) -> list[Document]:
-        return list(self._indexes.snap.documents.values())
+        return list(self._index.documents.values())
 
     def passage_count(self) -> int:
-        return len(self._indexes.snap.passages)
+        return len(self._index)
 
     def inventory(self) -> list[tuple[str, int, int]]:
         """(source, characters, passages) of every indexed document, by source name."""
-        counts = self._indexes.snap.passages.counts()
-        docs = self._indexes.snap.documents
+        counts = self._index.passage_counts()
+        docs = self._index.documents
         return [(name, len(docs[name].text), counts.get(name, 0)) for name in sorted(docs)]
 
     def source_text(self, source: str) -> str:
         """The full text a citation's offsets point into."""
-        return self._indexes.snap.documents[source].text
+        return self._index.documents[source].text
 
     def document(self, source: str) -> Document:
         """The indexed document named `source` (its text, page starts, OCR pages); KeyError if none."""
-        return self._indexes.snap.documents[source]
-
-    def _query_vector(self, text: str) -> np.ndarray:
-        with self._cache_lock:
-            hit = self._query_cache.get(text)
-        if hit is not None:
-            return hit
-        vector = self.embedder.embed_query(text)
-        with self._cache_lock:
-            if len(self._query_cache) > 1024:
-                self._query_cache.clear()
-            self._query_cache[text] = vector
-        return vector
+        return self._index.documents[source]
 
     def search_batch(self, queries: list[str], k: int = 10) -> list[list[Passage]]:
         """Hybrid search: dense and BM25 candidates fused and re-ranked, best first."""
-        return self._search_batch(queries, k, grade=self.retrieval.grade_candidates)
-
-    def _search_batch(self, queries: list[str], k: int, grade: bool) -> list[list[Passage]]:
         questions = [check_question(q) for q in queries]
-        vectors = np.stack([self._query_vector(q) for q in questions])
-        idx = self._indexes  # one snapshot for the whole call, even if an update lands meanwhile
-        dense = idx.dense.search_batch(vectors, self.retrieval.depth)
-        return [self._rank(idx, q, v, d, k, grade) for q, v, d in zip(questions, vectors, dense)]
-
-    def _rank(
-        self,
-        idx: _Indexes,
-        question: str,
-        vector: np.ndarray,
-        dense: list[tuple[int, float]],
-        k: int,
-        grade: bool,
-        memo: dict | None = None,
-    ) -> list[Passage]:
-        """Fuse the dense hits with BM25 and re-rank the head; `memo` is answer.gather's."""
-        s = self.retrieval
-        lex_scores = idx.lexical.scores(lexical_query(question) if s.english_names_only else question)
-        lex = hits(lex_scores, s.depth)
-        if s.method == "zscore":
-            # Score the whole pool with both retrievers: a passage one of them missed
-            # gets its real score from the other, not an imputed zero.
-            pool = sorted({r for r, _ in dense} | {r for r, _ in lex})
-            dense = list(zip(pool, map(float, idx.dense.similarity(pool, vector))))
-            lex = [(r, float(lex_scores[r])) for r in pool]
-        fused = fuse(s.method, [dense, lex], [s.dense_weight, 1 - s.dense_weight])
-        ranked = [
-            replace(idx.snap.passages[row], score=score) for row, score in fused[: max(k, s.rerank_depth)]
-        ]
-        if s.rerank_depth:
-            if s.learned:
-                weights = learned_weights()["en" if language(question) == "en" else "vi"]
-                head = rerank_weighted(
-                    question, ranked[: s.rerank_depth], idx.lexical.idf, weights, grade, memo
-                )
-            else:
-                head = rerank(
-                    question, ranked[: s.rerank_depth], idx.lexical.idf,
-                    s.coverage_weight, s.typed_weight, s.typed_base, s.soup_weight, grade, memo,
-                )  # fmt: skip
-            ranked = head + ranked[s.rerank_depth :]
-        ranked = idx.articles.promote(question, ranked)  # "Điều 107 … quy định gì?": that article first
-        return ranked[:k]
+        index = self._index  # one snapshot for the whole call, even if an update lands meanwhile
+        readers = [Reader(q, index.idf) for q in questions]
+        return self.retriever.rank(index, questions, readers, k)
 
     def search(self, query: str, k: int = 10) -> list[Passage]:
         return self.search_batch([query], k)[0]
@@ -370,19 +280,12 @@ class Assistant:
         """
         question = check_question(question)
         standalone = check_question(followup.rewrite(question, history or []))
-        idx = self._indexes
-        # The answer extractor weighs each candidate's fit to the question itself; passages
-        # ranked by that fit first would count it twice (ViQA answer recall 0.714 against
-        # 0.740 with the ungraded ranking, measured by switching this call on the dev set).
-        vector = self._query_vector(standalone)
-        dense = idx.dense.search_batch(vector[None, :], self.retrieval.depth)[0]
-        memo: dict = {}  # the re-ranker and the answer read the same sentences once
-        passages = self._rank(idx, standalone, vector, dense, answering.CANDIDATES, grade=False, memo=memo)
-        top_cosine = float(idx.dense.similarity([passages[0].id], vector)[0]) if passages else 0.0
-        result = answering.compose(
-            standalone, passages, idx.snap.documents, idx.lexical.idf, self.embedder,
-            top_cosine=top_cosine, memo=memo, trace=trace,
-        )  # fmt: skip
+        index = self._index
+        reader = Reader(standalone, index.idf)  # the re-ranker and the answer read each passage once
+        passages = self.retriever.rank(index, [standalone], [reader], answering.CANDIDATES)[0]
+        vector = self.retriever.query_vectors([standalone])[0]
+        top_cosine = float(index.dense_scores([passages[0].id], vector)[0]) if passages else 0.0
+        result = answering.compose(reader, passages, index.documents, self.embedder, top_cosine, trace)
         return replace(
             result,
             question=question,
@@ -391,117 +294,15 @@ class Assistant:
         )
 
 
-# ----------------------------------------------------------------------- helpers
-def _empty_snapshot(embedder: Embedder, chunking: ChunkSettings) -> store.Snapshot:
-    manifest = {
-        "model_id": embedder.model_id,
-        "model_fingerprint": embedder.fingerprint,
-        "dim": embedder.dim,
-        "chunking": chunking.as_dict(),
-    }
-    return store.Snapshot(
-        manifest, {}, PassageTable.from_rows({}, []), np.zeros((0, embedder.dim), np.float32)
-    )
-
-
-def _check_compatible(manifest: dict, embedder: Embedder, chunking: ChunkSettings, index_dir: Path):
-    if manifest["model_fingerprint"] != embedder.fingerprint:
-        raise IndexMismatchError(
-            f"{index_dir} was built by model {manifest['model_id']}, not {embedder.model_id}; "
-            f"pass --rebuild (rebuild=True) to re-embed everything with the new model"
-        )
-    if manifest["chunking"] != chunking.as_dict():
-        raise IndexMismatchError(
-            f"{index_dir} was chunked with {manifest['chunking']}, not {chunking.as_dict()}; "
-            "pass --rebuild (rebuild=True) to re-chunk, or use the index's settings"
-        )
-
-
-def _apply(
-    snap: store.Snapshot,
-    docs: list[Document],
-    remove: list[str],
-    embedder: Embedder,
-    chunking: ChunkSettings,
-    progress: bool,
-) -> tuple[store.Snapshot, UpdateReport]:
-    """A new snapshot with `docs` added or replaced and `remove` deleted.
-
-    Only new or changed documents are chunked and embedded; the vectors of every
-    other passage are carried over row for row.
-    """
-    report = UpdateReport()
-    documents = dict(snap.documents)
-    for source in remove:
-        gone = documents.pop(source, None)
-        if gone is not None:
-            report.removed.append(source)
-            report.removed_documents.append(gone)
-    fresh: list[Document] = []
-    for doc in docs:
-        old = documents.get(doc.source)
-        if old is not None and old.fingerprint == doc.fingerprint:
-            report.unchanged.append(doc.source)
-            continue
-        (report.updated if old is not None else report.added).append(doc.source)
-        documents[doc.source] = doc
-        fresh.append(doc)
-    replaced = {d.source for d in fresh} | set(report.removed)
-    keep = np.flatnonzero(~snap.passages.rows_of(replaced))
-    new_passages = [p for doc in fresh for p in chunk_document(doc, chunking)]
-    t0 = time.perf_counter()
-    texts = [embedding_text(documents[p.source], p) for p in new_passages]  # heading path + text
-    new_vectors = embedder.embed_passages(texts, progress=progress)
-    report.embedded_passages = len(new_passages)
-    log.debug("embedded %d passages in %.1fs", len(new_passages), time.perf_counter() - t0)
-    passages = snap.passages.updated(documents, keep, new_passages)
-    vectors = np.concatenate([snap.vectors[keep], new_vectors]) if len(keep) else new_vectors
-    # What each source's vectors were made from, checked now and on every load.
-    digests = {s: d for s, d in snap.manifest.get("passage_digests", {}).items() if s not in replaced}
-    embedded: dict[str, list[str]] = {}
-    for p in new_passages:
-        embedded.setdefault(p.source, []).append(p.text)
-    fresh_digests = {source: digest(texts) for source, texts in embedded.items()}
-    # Kept rows read unchanged documents and were checked when the index was loaded; the
-    # new rows are checked here, before anything is written (a bug, not bad input).
-    actual = passages.digests(fresh_digests)
-    if actual != fresh_digests:
-        wrong = sorted(s for s in fresh_digests if actual.get(s) != fresh_digests[s])
-        raise RagError(f"passages of {wrong[:3]} do not match their vectors")
-    digests.update(fresh_digests)
-    manifest = dict(
-        snap.manifest, sources={s: d.fingerprint for s, d in documents.items()}, passage_digests=digests
-    )
-    return store.Snapshot(manifest, documents, passages, vectors), report
-
-
-def _refuse_duplicates(docs: list[Document]) -> None:
-    """Two inputs with one source name would overwrite each other: refuse before writing."""
-    counts = Counter(d.source for d in docs)
-    twice = sorted(name for name, n in counts.items() if n > 1)
-    if twice:
-        raise DuplicateSourceError(
-            f"{len(twice)} source name(s) given twice: {', '.join(twice[:5])}. Each document needs its own "
-            "name: index the folders that hold them (names are paths relative to the folder), rename "
-            "one of the files, or give each jsonl record its own id; nothing was written"
-        )
-
-
-def _previous_documents(index_dir: Path, replaced: set[str]) -> list[Document]:
-    """Documents of the index being rebuilt that the new paths do not replace."""
+def _open_for_rebuild(store: Backend) -> SearchIndex | None:
+    """The index being rebuilt, to carry over its documents; None when it cannot be read."""
     try:
-        old = store.load(index_dir)
+        return store.open()
     except (RagError, OSError) as exc:  # nothing to carry over from a damaged index
-        log.warning("rebuilding %s from the given paths only: %s", index_dir, exc)
-        return []
-    return [d for d in old.documents.values() if d.source not in replaced]
+        log.warning("rebuilding %s from the given paths only: %s", store.location, exc)
+        return None
 
 
 def _empty_message(paths, skipped) -> str:
     reasons = "; ".join(f"{name}: {why}" for name, why in skipped[:5])
     return f"no readable document in {', '.join(map(str, paths))}" + (f" ({reasons})" if reasons else "")
-
-
-def _log_report(report: UpdateReport) -> None:
-    for name, reason in report.skipped:
-        log.warning("skipped %s: %s", name, reason)

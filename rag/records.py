@@ -26,7 +26,12 @@ class Passage:
     start: int
     end: int
     score: float = 0.0
-    id: int = -1  # row in the index, -1 when not from an index
+    id: int = -1  # row in the index snapshot it came from (an address, not an identity); -1: none
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        """The passage's identity: its source and span, the same in every snapshot."""
+        return (self.source, self.start, self.end)
 
 
 @dataclass(frozen=True)

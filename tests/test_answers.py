@@ -93,10 +93,12 @@ def test_module_level_ask(seeds_index):
 
 def _compose(question: str, text: str):
     from rag.reading.answer import compose
+    from rag.reading.evidence import Reader
     from rag.records import Document
 
     doc = Document("d.txt", text, ((0, len(text)),), "x")
-    return compose(question, [Passage("d.txt", text, 0, len(text), score=1.0)], {"d.txt": doc}, lambda t: 1.0)
+    reader = Reader(question, lambda t: 1.0)
+    return compose(reader, [Passage("d.txt", text, 0, len(text), score=1.0)], {"d.txt": doc})
 
 
 def test_a_figure_must_carry_a_unit_of_the_measure_asked(monkeypatch):

@@ -53,7 +53,7 @@ def test_empty_index_scores_nothing():
 
 
 def test_passage_table_reads_text_from_documents(assistant):
-    table = assistant._indexes.snap.passages
+    table = assistant.index.snap.passages
     assert isinstance(table, PassageTable)
     for row, p in enumerate(table):
         assert assistant.source_text(p.source)[p.start : p.end] == p.text and p.id == row

@@ -1,9 +1,8 @@
 """Answer-type aware re-ranking on a worked example (pure functions, no model)."""
 
-from rag.reading.answer import gather
-from rag.reading.question import analyse
+from rag.reading.evidence import Reader
 from rag.records import Passage
-from rag.search.rerank import keyword_soup, rerank
+from rag.search.rerank import Weights, keyword_soup, rerank_weighted
 
 QUESTION = "Cha của Messi là ai"
 TEXTS = [
@@ -21,20 +20,26 @@ def passages(scores):
 SCORES = [1.0, 0.6, 1.0, 0.5]  # fused scores: the blocks and the restatement look closer
 
 
+def rerank(question, passages, coverage, typed, base, soup, grade=True):
+    """The hand-set form: the typed bonus is typed * (base + fit)."""
+    weights = Weights(coverage, typed * base, typed, soup)
+    return rerank_weighted(Reader(question, lambda t: 1.0), passages, weights, grade)
+
+
 def test_the_answer_outranks_keywords_tags_and_restatements():
-    ranked = rerank(QUESTION, passages(SCORES), lambda t: 1.0, 2.0, 1.5, 0.5, 1.0)
+    ranked = rerank(QUESTION, passages(SCORES), 2.0, 1.5, 0.5, 1.0)
     assert [p.source for p in ranked][:1] == ["p3"]
     assert ranked[-1].source in ("p0", "p2")  # no evidence sentence, no candidate
 
 
 def test_a_question_in_the_text_is_not_evidence():
-    sources = {e.passage.source for e in gather(analyse(QUESTION), passages(SCORES), lambda t: 1.0)}
+    sources = {e.passage.source for e in Reader(QUESTION, lambda t: 1.0).evidence(passages(SCORES))}
     assert "p2" not in sources and "p3" in sources
 
 
 def test_the_soup_penalty_is_what_puts_the_answer_above_the_tag_line():
     # The tag line holds a name too ("Lionel Messi"); without the penalty it wins.
-    without = rerank(QUESTION, passages(SCORES), lambda t: 1.0, 2.0, 1.5, 0.5, 0.0)
+    without = rerank(QUESTION, passages(SCORES), 2.0, 1.5, 0.5, 0.0)
     assert without[0].source == "p1"
 
 
@@ -42,9 +47,9 @@ def test_grading_rewards_the_candidate_that_fits_the_question():
     # Two sentences with a name; only one says "cha của Messi" next to it.
     texts = ["Ông Jorge , cha của Messi , đã lên tiếng .", "Ông Ronaldo nói về Messi và cha mình hôm qua ."]
     ps = [Passage(f"q{i}", t, 0, len(t), score=1.0) for i, t in enumerate(texts)]
-    graded = rerank(QUESTION, list(reversed(ps)), lambda t: 1.0, 0.0, 1.5, 0.5, 0.0)
+    graded = rerank(QUESTION, list(reversed(ps)), 0.0, 1.5, 0.5, 0.0)
     assert graded[0].source == "q0" and graded[0].score > graded[1].score
-    flat = rerank(QUESTION, ps, lambda t: 1.0, 0.0, 1.5, 0.5, 0.0, grade=False)
+    flat = rerank(QUESTION, ps, 0.0, 1.5, 0.5, 0.0, grade=False)
     assert flat[0].score == flat[1].score  # ungraded: any typed candidate earns the same
 
 
@@ -55,15 +60,15 @@ def test_keyword_soup_scores():
     assert keyword_soup("Tổng thống Iran Hassan Rouhani sẽ thăm Iraq vào tuần tới") == 0.0
 
 
-def test_a_second_reading_through_the_memo_scores_alike():
-    # ask() re-ranks 30 passages, then answers from the best 8 with new scores: the memo
-    # carries what each passage says, the scores must still follow the passages given.
-    q, memo = analyse(QUESTION), {}
-    first = gather(q, passages(SCORES), lambda t: 1.0, memo)
-    assert len(memo) == len(TEXTS) and first
+def test_a_second_reading_by_the_same_reader_scores_alike():
+    # ask() re-ranks 30 passages, then answers from the best 8 with new scores: the reader
+    # keeps what each passage says, the scores must still follow the passages given.
+    reader = Reader(QUESTION, lambda t: 1.0)
+    first = reader.evidence(passages(SCORES))
+    assert first
     rescored = passages([0.2, 0.9, 0.1, 3.0])
-    plain = gather(q, rescored, lambda t: 1.0)
-    again = gather(q, rescored, lambda t: 1.0, memo)
+    plain = Reader(QUESTION, lambda t: 1.0).evidence(rescored)
+    again = reader.evidence(rescored)
     assert [(e.passage.source, e.score, e.candidate, e.candidate_score) for e in again] == [
         (e.passage.source, e.score, e.candidate, e.candidate_score) for e in plain
     ]

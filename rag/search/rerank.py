@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from rag.language.normalize import terms
-from rag.reading import answer
-from rag.reading.question import analyse
 from rag.records import Passage
 
-# A candidate's fit to the question (proximity + unit + phrase, answer._best_candidate)
+# A candidate's fit to the question (proximity + unit + phrase, rag.reading.evidence)
 # rarely passes 2; above that it no longer says more about the passage.
 MAX_QUALITY = 2.0
 _TAG_SEPARATOR = re.compile(r"\s[/|]\s")
@@ -75,71 +73,51 @@ def learned_weights() -> dict[str, Weights]:
     return {lang: Weights(**{k: float(w[k]) for k in FEATURES}) for lang, w in data["weights"].items()}
 
 
+class Evidence(Protocol):
+    """What the re-ranker reads of one evidence sentence (rag.reading.evidence.Evidence)."""
+
+    passage: Passage
+    own_coverage: float
+    candidate: object | None
+    candidate_quality: float
+
+
+class Reader(Protocol):
+    """Reads passages for one question (rag.reading.evidence.Reader): each passage once."""
+
+    def evidence(self, passages: list[Passage]) -> list[Evidence]: ...
+
+
 def features(
-    question: str,
-    passages: list[Passage],
-    idf: Callable[[str], float],
-    grade: bool = True,
-    memo: dict | None = None,
+    reader: Reader, passages: list[Passage], grade: bool = True
 ) -> list[tuple[float, float, float, float]]:
     """For each passage: its best sentence's coverage of the question, whether it holds a
     candidate of the asked type, that candidate's fit (0 when `grade` is off), keyword soup."""
-    q = analyse(question)
-    best_cov: dict[int, float] = {}
-    quality: dict[int, float] = {}
-    for ev in answer.gather(q, passages, idf, memo):
-        key = id(ev.passage)
+    best_cov: dict[tuple[str, int, int], float] = {}
+    quality: dict[tuple[str, int, int], float] = {}
+    for ev in reader.evidence(passages):
+        key = ev.passage.key
         best_cov[key] = max(best_cov.get(key, 0.0), ev.own_coverage)
         if ev.candidate is not None:
             fit = min(ev.candidate_quality, MAX_QUALITY) if grade else 0.0
             quality[key] = max(quality.get(key, 0.0), fit)
     return [
-        (best_cov.get(id(p), 0.0), float(id(p) in quality), quality.get(id(p), 0.0), keyword_soup(p.text))
+        (best_cov.get(p.key, 0.0), float(p.key in quality), quality.get(p.key, 0.0), keyword_soup(p.text))
         for p in passages
     ]
 
 
 def rerank_weighted(
-    question: str,
-    passages: list[Passage],
-    idf: Callable[[str], float],
-    weights: Weights,
-    grade: bool = True,
-    memo: dict | None = None,
+    reader: Reader, passages: list[Passage], weights: Weights, grade: bool = True
 ) -> list[Passage]:
-    """Fused score plus the weighted features, best first."""
+    """Fused score plus the weighted features, best first.
+
+    `grade`: grade the typed bonus by the candidate's fit to the question; off when the
+    caller weighs that fit itself (the answer extractor), so it is not counted twice.
+    """
     w = (weights.coverage, weights.typed, weights.fit, -weights.soup)
     scored = [
         replace(p, score=p.score + sum(a * b for a, b in zip(w, f)))
-        for p, f in zip(passages, features(question, passages, idf, grade, memo))
+        for p, f in zip(passages, features(reader, passages, grade))
     ]
     return sorted(scored, key=lambda p: -p.score)
-
-
-def rerank(
-    question: str,
-    passages: list[Passage],
-    idf: Callable[[str], float],
-    coverage_weight: float,
-    typed_weight: float,
-    typed_base: float,
-    soup_weight: float,
-    grade: bool = True,
-    memo: dict | None = None,
-) -> list[Passage]:
-    """Add to each passage's fused score its best sentence's coverage of the question and
-    a bonus for a candidate answer of the asked type, graded by how well the candidate
-    fits the question; subtract a penalty for keyword blocks. Best first.
-
-    Args:
-        question: the question as asked.
-        passages: fused candidates (scores on the fusion's scale).
-        idf: weight of a folded index term.
-        coverage_weight, typed_weight, typed_base, soup_weight: the hand-set form of
-            `Weights`: the typed bonus is typed_weight * (typed_base + fit).
-        grade: grade the typed bonus by the candidate's fit to the question. Off when the
-            caller weighs that fit itself (the answer extractor), so it is not counted twice.
-        memo: shared with the answer extractor's `gather` for the same question.
-    """
-    weights = Weights(coverage_weight, typed_weight * typed_base, typed_weight, soup_weight)
-    return rerank_weighted(question, passages, idf, weights, grade, memo)

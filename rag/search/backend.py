@@ -1,0 +1,244 @@
+"""Where an index lives, and the one view of it that retrieval and answering read.
+
+A `Backend` is a place (a directory today, a database server too): it serialises writers
+and commits each `Change` whole. `open()` gives a `SearchIndex`: one consistent, read-only
+snapshot that everything above retrieval reads (the ranker, the reader, the UI's
+inventory). A write returns the new snapshot; readers holding the old one keep it.
+
+    backend = open_backend("index")                  # a directory (the default)
+    backend = open_backend("postgresql://host/db")   # rag/search/postgres.py
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rag.errors import RagError
+from rag.ingest.structure import ArticleIndex
+from rag.records import Document, Passage
+from rag.search import store
+from rag.search.dense import DenseIndex
+from rag.search.lexical import LexicalIndex, hits
+from rag.search.passages import PassageTable, digest
+
+DATABASE_SCHEMES = ("postgresql://", "postgres://")
+
+
+class SearchIndex(Protocol):
+    """One snapshot of an index, read-only: what the ranker and the reader need of it."""
+
+    manifest: dict  # model_id, model_fingerprint, dim, chunking, sources (fingerprints)
+    documents: Mapping[str, Document]  # by source name
+
+    def __len__(self) -> int: ...  # passages
+
+    def passage(self, row: int, score: float = 0.0) -> Passage: ...
+
+    def dense_search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        """Top-k (row, inner product) per query vector, best first."""
+        ...
+
+    def dense_scores(self, rows: list[int], vector: np.ndarray) -> np.ndarray:
+        """Inner product of `vector` with the given rows (the values dense_search ranks by)."""
+        ...
+
+    def lexical_search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """Top-k (row, BM25) for `query`, best first; rows matching no term left out."""
+        ...
+
+    def lexical_scores(self, query: str, rows: list[int]) -> np.ndarray:
+        """BM25 of the given rows for `query` (0 where no term matches)."""
+        ...
+
+    def idf(self, term: str) -> float:
+        """IDF of an index term (rag.language.normalize's forms, "~quan" for a folded one)."""
+        ...
+
+    def promote(self, question: str, ranked: list[Passage]) -> list[Passage]:
+        """`ranked` with the article a question names ("Điều 107 …") first, when it is indexed."""
+        ...
+
+    def passage_counts(self) -> dict[str, int]:
+        """Passages per source."""
+        ...
+
+
+@dataclass
+class Change:
+    """One commit: documents added or replaced (with their new passages and vectors) and
+    sources removed. `passages[i]` was embedded as `vectors[i]`; their ids are not set yet."""
+
+    manifest: dict  # model and chunking of the index after the change
+    documents: list[Document] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    vectors: np.ndarray | None = None
+    removed: list[str] = field(default_factory=list)
+    fresh: bool = False  # start from an empty index (a rebuild): nothing of the old one is kept
+
+
+class Backend(Protocol):
+    location: str  # shown in messages: a directory, or a database URL without its password
+
+    def exists(self) -> bool: ...
+
+    def write_lock(self) -> contextlib.AbstractContextManager[None]:
+        """Held around read-modify-write: one writer at a time, across processes."""
+        ...
+
+    def open(self) -> SearchIndex:
+        """The index as last committed (IndexDamagedError, IndexMissingError otherwise)."""
+        ...
+
+    def write(self, change: Change) -> SearchIndex:
+        """Commit `change` whole, or nothing of it; the new snapshot."""
+        ...
+
+    def rebuild_hint(self) -> str: ...
+
+
+def open_backend(location: str | Path) -> Backend:
+    """The backend for a directory path or a database URL."""
+    text = str(location)
+    if text.startswith(DATABASE_SCHEMES):
+        from rag.search import postgres  # psycopg and pgvector are needed only here
+
+        return postgres.PostgresBackend(text)
+    if "://" in text:
+        raise RagError(f"unknown index location {text!r}: give a directory or a postgresql:// URL")
+    return FileBackend(Path(text))
+
+
+# ------------------------------------------------------------------------ the file backend
+class FileIndex:
+    """A snapshot read from an index directory, with its BM25 and FAISS indexes."""
+
+    def __init__(self, snap: store.Snapshot):
+        self.snap = snap
+        self.manifest = snap.manifest
+        self.documents = snap.documents
+        self.lexical = LexicalIndex(snap.passages.texts())
+        _return_freed_memory()  # the lexical build's temporaries, before the dense build adds its own
+        self.dense = DenseIndex(snap.vectors, release=lambda: store.release_pages(snap.vectors))
+        self.articles = ArticleIndex(snap.documents, snap.passages)  # built on the first question naming one
+        self._last = threading.local()  # the last query's BM25 scores, per thread
+        _return_freed_memory()
+
+    def __len__(self) -> int:
+        return len(self.snap.passages)
+
+    def passage(self, row: int, score: float = 0.0) -> Passage:
+        p = self.snap.passages[row]
+        return Passage(p.source, p.text, p.start, p.end, score, row)
+
+    def dense_search(self, vectors: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        return self.dense.search_batch(vectors, k)
+
+    def dense_scores(self, rows: list[int], vector: np.ndarray) -> np.ndarray:
+        return self.dense.similarity(rows, vector)
+
+    def lexical_search(self, query: str, k: int) -> list[tuple[int, float]]:
+        return hits(self._scores(query), k)
+
+    def lexical_scores(self, query: str, rows: list[int]) -> np.ndarray:
+        return self._scores(query)[np.asarray(rows, dtype=np.int64)]
+
+    def _scores(self, query: str) -> np.ndarray:
+        """Every row's BM25; a search and the scores of its pool read one computation."""
+        last = getattr(self._last, "query", None)
+        if last != query:
+            self._last.scores = self.lexical.scores(query)
+            self._last.query = query
+        return self._last.scores
+
+    def idf(self, term: str) -> float:
+        return self.lexical.idf(term)
+
+    def promote(self, question: str, ranked: list[Passage]) -> list[Passage]:
+        return self.articles.promote(question, ranked)
+
+    def passage_counts(self) -> dict[str, int]:
+        return self.snap.passages.counts()
+
+
+class FileBackend:
+    """An index directory (rag/search/store.py): generation folders behind a CURRENT pointer."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self.location = str(self.index_dir)
+
+    def exists(self) -> bool:
+        return (self.index_dir / "CURRENT").exists()
+
+    def write_lock(self) -> contextlib.AbstractContextManager[None]:
+        return store.write_lock(self.index_dir)
+
+    def open(self) -> FileIndex:
+        return FileIndex(store.load(self.index_dir))
+
+    def rebuild_hint(self) -> str:
+        return store.rebuild_hint(self.index_dir)
+
+    def write(self, change: Change) -> FileIndex:
+        base = None if change.fresh or not self.exists() else store.load(self.index_dir)
+        snap = merge(base, change)
+        store.save(self.index_dir, snap)
+        return FileIndex(snap)
+
+
+def merge(base: store.Snapshot | None, change: Change) -> store.Snapshot:
+    """`base` with `change` applied: the vectors of every kept passage carried row for row."""
+    dim = int(change.manifest["dim"])
+    if base is None:
+        base = store.Snapshot({}, {}, PassageTable.from_rows({}, []), np.zeros((0, dim), np.float32))
+    documents = dict(base.documents)
+    for source in change.removed:
+        documents.pop(source, None)
+    for doc in change.documents:
+        documents[doc.source] = doc
+    replaced = {d.source for d in change.documents} | set(change.removed)
+    keep = np.flatnonzero(~base.passages.rows_of(replaced))
+    vectors = change.vectors if change.vectors is not None else np.zeros((0, dim), np.float32)
+    passages = base.passages.updated(documents, keep, change.passages)
+    if len(keep):
+        vectors = np.concatenate([base.vectors[keep], vectors])
+    # What each source's vectors were made from, checked now and on every load.
+    digests = {s: d for s, d in base.manifest.get("passage_digests", {}).items() if s not in replaced}
+    embedded: dict[str, list[str]] = {}
+    for p in change.passages:
+        embedded.setdefault(p.source, []).append(p.text)
+    fresh_digests = {source: digest(texts) for source, texts in embedded.items()}
+    # Kept rows read unchanged documents and were checked when the index was loaded; the
+    # new rows are checked here, before anything is written (a bug, not bad input).
+    actual = passages.digests(fresh_digests)
+    if actual != fresh_digests:
+        wrong = sorted(s for s in fresh_digests if actual.get(s) != fresh_digests[s])
+        raise RagError(f"passages of {wrong[:3]} do not match their vectors")
+    digests.update(fresh_digests)
+    manifest = dict(
+        change.manifest,
+        sources={s: d.fingerprint for s, d in documents.items()},
+        passage_digests=digests,
+    )
+    return store.Snapshot(manifest, documents, passages, vectors)
+
+
+def _return_freed_memory() -> None:
+    """Give the C heap's free pages back to the system after building the indexes.
+
+    Building leaves many medium-sized blocks freed inside the heap, which glibc keeps
+    (about 0.9 GB at a million passages, eval/bench.py); `malloc_trim` releases them.
+    Elsewhere than glibc this does nothing.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
