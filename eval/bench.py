@@ -264,6 +264,164 @@ def hybrid_curve(data: Path, sizes: list[int]) -> list[dict]:
     return rows
 
 
+def _bench_index(index_dir: Path, real, n: int) -> None:
+    """Write an index directory of `n` passages: the ViQA chunks replicated row after row
+    (as in `hybrid_curve`), synthetic vectors, digests recorded for the replicated rows."""
+    from rag.search.passages import PassageTable
+    from rag.search.store import Snapshot, save
+
+    rep = np.arange(n) % len(real.passages)
+    t = real.passages
+    passages = PassageTable(real.documents, t.names, t.source_ids[rep], t.starts[rep], t.ends[rep])
+    manifest = dict(real.manifest, passage_digests=passages.digests())
+    save(index_dir, Snapshot(manifest, real.documents, passages, synthetic(np.asarray(real.vectors), n)))
+
+
+def _resident() -> dict[str, float]:
+    """Resident memory (total, anonymous, file-backed) once freed heap is given back."""
+    settled_rss_mb()
+    return {f: _status_mb(f) for f in ("VmRSS", "RssAnon", "RssFile")}
+
+
+def _growth(before: dict[str, float]) -> dict[str, int]:
+    """Resident growth since `before`: anonymous (the heap) and file-backed (mapped pages)."""
+    now = _resident()
+    return {
+        f"{k}_mb": round(now[f] - before[f])
+        for k, f in (("rss", "VmRSS"), ("anon", "RssAnon"), ("file", "RssFile"))
+    }
+
+
+def _search_all(lexical, dense, questions: list[str], vectors: np.ndarray) -> None:
+    for q, v in zip(questions, vectors):
+        lexical.search_batch([q], 10)
+        dense.search_batch(v[None, :], 10)
+
+
+def load_curve(data: Path, sizes: list[int]) -> list[dict]:
+    """Open time of a persisted index at each size: before (the snapshot read, then BM25 and
+    FAISS built from it, as `Assistant.load` did) and after (the snapshot read, the saved
+    BM25 and FAISS files memory-mapped), in one run on the same index directory.
+
+    The model is not loaded (the same cost either way, not the index's). Memory: resident
+    growth right after opening, then after searching every ViQA dev question once (mapped
+    pages a query touched count as file-backed: shared, and dropped under pressure).
+    """
+    from rag.search import store
+    from rag.search.dense import DenseIndex
+    from rag.search.lexical import LexicalIndex
+
+    real = store.load(Path.home() / ".cache" / "rag-vi" / "viqa-index")
+    questions = [
+        json.loads(x)["question"] for x in (data / "dev.jsonl").read_text().splitlines() if x.strip()
+    ]
+    probes = np.asarray(real.vectors[: len(questions)])  # query vectors: passage vectors will do
+    rows = []
+    for n in sizes:
+        tmp = Path(tempfile.mkdtemp(prefix="rag-load-"))
+        index_dir = tmp / "index"
+        _bench_index(index_dir, real, n)
+        folder = store.current_folder(index_dir)
+        row: dict = {"passages": n}
+
+        base = _resident()
+        t0 = time.perf_counter()
+        snap = store.load(index_dir)
+        vectors = snap.vectors
+        lexical = LexicalIndex(snap.passages.texts())
+        dense = DenseIndex(vectors, release=lambda v=vectors: store.release_pages(v))
+        row["before_s"] = round(time.perf_counter() - t0, 2)
+        row["before_memory"] = _growth(base)
+        _search_all(lexical, dense, questions, probes)
+        row["before_memory_searched"] = _growth(base)
+        lexical.save(folder / "lexical")
+        dense.save(folder / "dense.faiss")
+        kind = dense.kind
+        del snap, vectors, lexical, dense
+
+        base = _resident()
+        t0 = time.perf_counter()
+        snap = store.load(index_dir)
+        lexical = LexicalIndex.open(folder / "lexical")
+        dense = DenseIndex.open(folder / "dense.faiss", kind)
+        row["after_s"] = round(time.perf_counter() - t0, 3)
+        row["after_memory"] = _growth(base)
+        _search_all(lexical, dense, questions, probes)
+        row["after_memory_searched"] = _growth(base)
+        t0 = time.perf_counter()
+        store.load(index_dir)
+        row["snapshot_read_s"] = round(time.perf_counter() - t0, 3)  # of after_s: checks and JSON
+        row["ratio"] = round(row["before_s"] / row["after_s"], 1)
+        row["dense_index"] = kind
+        row["files_mb"] = {
+            p.name: round(p.stat().st_size / 2**20) for p in sorted(folder.iterdir()) if p.is_file()
+        } | {"lexical/": round(sum(p.stat().st_size for p in (folder / "lexical").iterdir()) / 2**20)}
+        rows.append(row)
+        print(json.dumps({"load": row}), flush=True)
+        del snap, lexical, dense
+        shutil.rmtree(tmp, ignore_errors=True)
+    return rows
+
+
+def bm25_engines(data: Path, sizes: list[int]) -> list[dict]:
+    """Our BM25 (rag/search/lexical.py) against bm25s fed the same Vietnamese terms, over the
+    ViQA chunks replicated to each size: build (terms included), build peak, save, open
+    (memory-mapped), query latency on the ViQA dev questions, disk. bm25s is only measured
+    here (`pip install bm25s`); tests/test_index_files.py checks it ranks as ours."""
+    import bm25s
+
+    from rag.language.normalize import lexical_terms, query_terms
+    from rag.search.lexical import LexicalIndex
+    from rag.search.store import load as load_index
+
+    real = load_index(Path.home() / ".cache" / "rag-vi" / "viqa-index")
+    base = list(real.passages.texts())
+    questions = [
+        json.loads(x)["question"] for x in (data / "dev.jsonl").read_text().splitlines() if x.strip()
+    ]
+    rows = []
+    for n in sizes:
+        for engine in ("ours", "bm25s"):
+            tmp = Path(tempfile.mkdtemp(prefix="rag-bm25-"))
+            texts = (base[i % len(base)] for i in range(n))
+            before = settled_rss_mb()
+            _reset_peak()
+            t0 = time.perf_counter()
+            if engine == "ours":
+                index = LexicalIndex(texts)
+            else:
+                index = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+                index.index([lexical_terms(t) for t in texts], show_progress=False)
+            row = {"engine": engine, "passages": n, "build_s": round(time.perf_counter() - t0, 1)}
+            row["build_peak_mb"] = round(_status_mb("VmHWM") - before)
+            t0 = time.perf_counter()
+            index.save(tmp)
+            row["save_s"] = round(time.perf_counter() - t0, 2)
+            del index
+            base_mem = _resident()
+            t0 = time.perf_counter()
+            if engine == "ours":
+                index = LexicalIndex.open(tmp)
+                score = index.scores
+            else:
+                index = bm25s.BM25.load(tmp, mmap=True)
+                score = lambda q, index=index: index.get_scores(list(set(query_terms(q))))  # noqa: E731
+            row["open_s"] = round(time.perf_counter() - t0, 3)
+            row["open_memory"] = _growth(base_mem)
+            times = []
+            for q in questions:
+                t0 = time.perf_counter()
+                score(q)
+                times.append((time.perf_counter() - t0) * 1000)
+            row |= latency(times)
+            row["disk_mb"] = round(sum(p.stat().st_size for p in tmp.iterdir()) / 2**20)
+            rows.append(row)
+            print(json.dumps({"bm25": row}), flush=True)
+            del index, score
+            shutil.rmtree(tmp, ignore_errors=True)
+    return rows
+
+
 def plot(rows: list[dict], out: Path, hybrid: list[dict] | None = None) -> Path | None:
     """Latency and memory against corpus size: the dense index alone and, when measured,
     the whole hybrid search."""
@@ -319,7 +477,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=800, help="ViQA passages for the throughput run")
     parser.add_argument("--skip-cold", action="store_true")
     parser.add_argument(
-        "--only", choices=["scale", "hybrid"], help="run one part alone (the scale curve or the whole search)"
+        "--only",
+        choices=["scale", "hybrid", "load", "bm25"],
+        help="run one part alone: the scale curve, the whole search, index open time before/after "
+        "saving the indexes, or our BM25 against bm25s",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
     args = parser.parse_args(argv)
@@ -329,6 +490,12 @@ def main(argv: list[str] | None = None) -> int:
     hybrid = [int(s) for s in re.split(r"[,\s]+", args.hybrid_sizes) if s]
     if args.only == "hybrid":
         print(json.dumps(hybrid_curve(args.data, hybrid), indent=2))
+        return 0
+    if args.only == "bm25":
+        print(json.dumps(bm25_engines(args.data, hybrid), indent=2))
+        return 0
+    if args.only == "load":
+        print(json.dumps(load_curve(args.data, hybrid), indent=2))
         return 0
     if args.only == "scale":
         print(json.dumps(scale_curve(args.data, sizes), indent=2))
