@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.__main__ import ROOT, load_questions
+from eval.evaluate import ROOT, load_questions
 from eval.serving import free_port, wait_until_ready
 
 QUESTIONS = ROOT / "eval" / "questions" / "seeds.jsonl"

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from eval.__main__ import evaluate_one, summarise
+from eval.evaluate import evaluate_one, summarise
 from eval.split import bucket, side
 from rag.assistant import Assistant
 from rag.language.normalize import fold

@@ -16,7 +16,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from eval.__main__ import ROOT, evaluate_one, load_questions, summarise
+from eval.evaluate import ROOT, evaluate_one, load_questions, summarise
 from eval.metrics import answer_matches, ranked_sources, retrieval_metrics
 from eval.viqa import DEFAULT_DATA
 from rag.assistant import Assistant, RetrievalSettings

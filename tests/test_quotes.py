@@ -3,7 +3,7 @@ gồm 23 chi bộ…" lost "Đảng bộ quận 1 hiện có 51 tổ chức" and
 
 from __future__ import annotations
 
-from rag.reading.answer import _quote, clause_spans
+from rag.reading.answer import clause_spans, quote_span
 
 SENTENCE = (
     "Đảng bộ quận 1 hiện có 51 tổ chức cơ sở đảng, gồm 23 chi bộ cơ sở và 28 đảng bộ cơ sở (337 chi bộ "
@@ -13,7 +13,7 @@ SENTENCE = (
 
 def test_a_long_sentence_keeps_its_subject_and_the_figure_in_whole_clauses():
     at = SENTENCE.index("8.033")
-    lo, hi, shown = _quote(SENTENCE, at, at + len("8.033 đảng viên"), budget=170)
+    lo, hi, shown = quote_span(SENTENCE, at, at + len("8.033 đảng viên"), budget=170)
     assert shown == "Đảng bộ quận 1 hiện có 51 tổ chức cơ sở đảng, … với 8.033 đảng viên."
     assert SENTENCE[lo:hi] == SENTENCE  # the cited span runs from the subject to the figure
     starts = {a for a, _ in clause_spans(SENTENCE)}
@@ -22,7 +22,7 @@ def test_a_long_sentence_keeps_its_subject_and_the_figure_in_whole_clauses():
 
 def test_a_sentence_that_fits_is_quoted_whole():
     at = SENTENCE.index("8.033")
-    lo, hi, shown = _quote(SENTENCE, at, at + 5, budget=400)
+    lo, hi, shown = quote_span(SENTENCE, at, at + 5, budget=400)
     assert (lo, hi, shown) == (0, len(SENTENCE), SENTENCE)
 
 

@@ -215,7 +215,7 @@ def clause_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _quote(text: str, a: int, b: int, budget: int) -> tuple[int, int, str]:
+def quote_span(text: str, a: int, b: int, budget: int) -> tuple[int, int, str]:
     """The span of `text` to quote for an answer at [a, b), and the quote as shown.
 
     Whole clauses, from the sentence's first clause (which names what the figure belongs
@@ -253,7 +253,7 @@ def _quote(text: str, a: int, b: int, budget: int) -> tuple[int, int, str]:
 def _citation(n: int, ev: Evidence, q: Question, budget: int) -> tuple[Citation, str]:
     """The citation of `ev` and its quote as the answer shows it."""
     a, b = _focus(ev, q)
-    lo, hi, shown = _quote(ev.text, a, b, budget)
+    lo, hi, shown = quote_span(ev.text, a, b, budget)
     p = ev.passage
     citation = Citation(
         n=n, source=p.source, text=p.text, quote=ev.text[lo:hi], start=p.start, end=p.end,
