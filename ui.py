@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import html
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from rag.generation.generate import stream as generate_stream
 from rag.generation.llm import LLMConfig
 from rag.ingest.loader import SUPPORTED
 from rag.model.embedding import duration
+from rag.search.backend import open_backend
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("rag.ui")
@@ -643,8 +645,9 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
     return app
 
 
-def open_assistant(index_dir: Path) -> Assistant:
-    """Open the index; build it from the seeds when there is none yet.
+def open_assistant(index_dir: Path, backend: str | None = None) -> Assistant:
+    """Open the index (the directory, or the database at `backend`); build it from the seeds
+    when there is none yet.
 
     Answers are generated (and checked) by the LLM server in RAG_LLM_URL / RAG_LLM_MODEL
     when that is set (rag/generation/llm.py); the chat page, /api/ask and /v1/chat/completions use it.
@@ -652,10 +655,10 @@ def open_assistant(index_dir: Path) -> Assistant:
     from rag.generation.llm import LLMConfig
 
     llm = LLMConfig.from_env()
-    if not (index_dir / "CURRENT").exists():
-        log.warning("no index in %s: indexing %s", index_dir, ROOT / "seeds")
-        return Assistant.build([ROOT / "seeds"], index_dir=index_dir, progress=True, llm=llm)
-    return Assistant.load(index_dir, llm=llm)
+    if not open_backend(backend or index_dir).exists():
+        log.warning("no index in %s: indexing %s", backend or index_dir, ROOT / "seeds")
+        return Assistant.build([ROOT / "seeds"], index_dir=index_dir, progress=True, llm=llm, backend=backend)
+    return Assistant.load(index_dir, llm=llm, backend=backend)
 
 
 def mount_chat(server, assistant: Assistant, settings, host: str, port: int) -> None:
@@ -717,13 +720,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--index-dir", type=Path, default=ROOT / "index")
+    parser.add_argument("--backend", default=os.environ.get("RAG_BACKEND") or None, metavar="URL",
+                        help="the index in PostgreSQL (postgresql://…); default $RAG_BACKEND")  # fmt: skip
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     for noisy in ("httpx", "faiss.loader"):  # their INFO lines are not for the user
         logging.getLogger(noisy).setLevel(logging.WARNING)
     t0 = time.perf_counter()
     try:
-        assistant = open_assistant(args.index_dir)
+        assistant = open_assistant(args.index_dir, args.backend)
     except RagError as exc:
         print(f"ui: {exc}")
         return 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from dataclasses import asdict, replace
 
@@ -15,12 +16,20 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # as a shell reports a Ctrl-C
 
 
+def _backend_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--backend", default=os.environ.get("RAG_BACKEND") or None, metavar="URL",
+        help="the index in PostgreSQL (postgresql://user@host/db) instead of --index-dir; default $RAG_BACKEND",
+    )  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Offline Vietnamese Q&A with citations.")
     sub = parser.add_subparsers(dest="command", required=True)
     index = sub.add_parser("index", help="index files or folders (incremental)")
     index.add_argument("paths", nargs="+")
     index.add_argument("--index-dir", default="index")
+    _backend_option(index)
     index.add_argument("--model", default=None, help="sentence-transformers id or path")
     index.add_argument("--chunk-size", type=int, default=None)
     index.add_argument("--chunk-overlap", type=int, default=None)
@@ -32,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer a question with citations")
     ask.add_argument("question")
     ask.add_argument("--index-dir", default="index")
+    _backend_option(ask)
     ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
     ask.add_argument(
         "--llm",
@@ -46,14 +56,17 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5)
     search.add_argument("--index-dir", default="index")
+    _backend_option(search)
     sub.add_parser("model", help="build the offline default model now (otherwise on first use)")
     remove = sub.add_parser("remove", help="remove documents by source name")
     remove.add_argument("sources", nargs="+")
     remove.add_argument("--index-dir", default="index")
+    _backend_option(remove)
     serve = sub.add_parser("serve", help="the chat page and the HTTP API (OpenAI-compatible) on one port")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default: this machine only)")
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--index-dir", default="index")
+    _backend_option(serve)
     serve.add_argument("--no-chat", action="store_true", help="the API only, no chat page (no gradio)")
     return parser
 
@@ -65,6 +78,7 @@ def _index(args) -> int:
     assistant = Assistant.build(
         args.paths,
         index_dir=args.index_dir,
+        backend=args.backend,
         model=args.model,
         chunk_size=args.chunk_size,
         chunk_overlap=args.chunk_overlap,
@@ -76,7 +90,7 @@ def _index(args) -> int:
     for name, reason in r.skipped:
         print(f"skipped {name}: {reason}", file=sys.stderr)
     print(
-        f"{args.index_dir}: {len(assistant.documents())} documents, {assistant.passage_count()} passages "
+        f"{assistant.backend.location}: {len(assistant.documents())} documents, {assistant.passage_count()} passages "
         f"(added {len(r.added)}, updated {len(r.updated)}, unchanged {len(r.unchanged)}, "
         f"embedded {r.embedded_passages} passages)"
     )
@@ -94,7 +108,7 @@ def _ask(args) -> int:
     if url:
         model = args.llm_model or (env.model if env else None) or "default"
         llm = LLMConfig(url, model, args.llm_key or (env.api_key if env else None))
-    assistant = Assistant.load(args.index_dir, llm=llm)
+    assistant = Assistant.load(args.index_dir, llm=llm, backend=args.backend)
     assistant.generation = replace(assistant.generation, drop_unverified=args.drop_unverified)
     if args.json:
         print(json.dumps(asdict(assistant.ask(args.question)), ensure_ascii=False, indent=2))
@@ -126,7 +140,7 @@ def _ask(args) -> int:
 def _search(args) -> int:
     from rag.assistant import Assistant
 
-    for p in Assistant.load(args.index_dir).search(args.query, k=args.k):
+    for p in Assistant.load(args.index_dir, backend=args.backend).search(args.query, k=args.k):
         print(f"{p.score:.4f}  {p.source} @{p.start}-{p.end}  {p.text[:160]}")
     return 0
 
@@ -134,7 +148,7 @@ def _search(args) -> int:
 def _remove(args) -> int:
     from rag.assistant import Assistant
 
-    report = Assistant.load(args.index_dir).remove(args.sources)
+    report = Assistant.load(args.index_dir, backend=args.backend).remove(args.sources)
     missing = sorted(set(args.sources) - set(report.removed))
     print(
         f"removed {len(report.removed)} document(s)"
@@ -173,7 +187,7 @@ def _serve(args) -> int:
     from rag.generation.llm import LLMConfig
 
     # With RAG_LLM_URL set, answers (chat page, /api/ask, /v1/chat/completions) are generated, then checked.
-    assistant = Assistant.load(args.index_dir, llm=LLMConfig.from_env())
+    assistant = Assistant.load(args.index_dir, llm=LLMConfig.from_env(), backend=args.backend)
     assistant.search("warm-up", k=1)  # load the model now, not on the first request
     return ui.serve(assistant, args.host, args.port, chat=not args.no_chat, started=started)
 

