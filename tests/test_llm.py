@@ -102,7 +102,7 @@ def test_a_name_not_in_the_passage_is_flagged(passages):
 def test_a_figure_must_count_what_the_passage_counts(passages):
     # [3]: "27 đảng bộ cơ sở, 12 chi bộ cơ sở, ... 465 chi bộ trực thuộc"
     claim = only("Đảng bộ quận Tân Bình có 27 chi bộ cơ sở [3].", passages)
-    assert not claim.verified and claim.reason == "27 chi is not in [3]"
+    assert not claim.verified and claim.reason == "27 chi bộ cơ is not in [3]"
     assert only("Đảng bộ quận Tân Bình có 27 đảng bộ cơ sở [3].", passages).verified
     assert only("Đảng bộ quận Tân Bình có 465 chi bộ trực thuộc [3].", passages).verified
 

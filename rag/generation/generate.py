@@ -142,7 +142,8 @@ def finish(
 ) -> Answer:
     """The generated answer checked sentence by sentence, or the fallback when none is verified."""
     generated = generated.strip()
-    claims = verify.verify(generated, passages, settings.threshold)
+    question = extractive.rewritten or extractive.question
+    claims = verify.verify(generated, passages, settings.threshold, question)
     good = [c for c in claims if c.verified]
     if not good:
         return fallback(extractive, "fallback_unverified")

@@ -1,0 +1,128 @@
+"""Whose figure is it: the places and names a sentence is about, and the subject a passage
+gives a figure.
+
+A generated sentence can copy a figure its passage holds and still be wrong: asked about
+Quận 3, a model writes "8.033 đảng viên [2]" where [2] says "Đảng bộ quận 1 có 8.033 đảng
+viên". The figure is in the passage; it is Quận 1's. This module finds what a sentence is
+about (its *subjects*) and what a passage ties each figure to, so that the verifier can ask
+"does [2] give 8.033 to Quận 3?" instead of "is 8.033 in [2]?".
+
+Two kinds of subject:
+- a *place*: an administrative head and its name or number ("quận 1", "Quận Tân Bình",
+  "District 3", "Tan Binh District", "TP.HCM"). A place has a level (district, ward, city,
+  province), so a figure the passage gives to another place of the same level is a
+  mismatch, not merely a missing subject;
+- a *name* (a run of capitalised words) the question names: a person, an organisation, a
+  work. There is no telling people from organisations here, so a name only has to be
+  there, never "another one of its kind".
+
+All functions are pure and work on NFC text; offsets are into the text given.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.language.normalize import fold, nfc
+
+# Head word (folded, lower case) -> level. A figure given to another place of the same level
+# is another place's figure; levels differ so that "thành phố Thủ Đức" and "quận 1" are not
+# compared (a city can hold a district).
+LEVELS: dict[str, str] = {
+    "quan": "district", "huyen": "district", "thi xa": "district", "district": "district",
+    "phuong": "ward", "xa": "ward", "thi tran": "ward", "ward": "ward", "commune": "ward",
+    "thanh pho": "city", "tp": "city", "city": "city",
+    "tinh": "province", "province": "province",
+}  # fmt: skip
+_HEAD = "|".join(sorted((h.replace(" ", r"\s+") for h in LEVELS), key=len, reverse=True))
+# The name after a head: a number ("quận 1", "phường 05") or capitalised words ("quận Tân
+# Bình", "TP.HCM", "TP. Hồ Chí Minh"). "Quận ủy", "xã hội", "thành phố đã" name no place.
+# Matched on folded text (case kept), so only the head ignores case.
+_NAME_AFTER = r"(?P<num>\d+)(?!\d|[.,]\d)|(?P<words>[A-Z]\w*(?:\s+[A-Z]\w*){0,3})"
+_AFTER = re.compile(rf"(?<!\w)(?P<head>(?i:{_HEAD}))(?:\s*\.\s*|\s+)(?:{_NAME_AFTER})")
+# English puts the head after the name: "Tan Binh District", "Ho Chi Minh City".
+_BEFORE = re.compile(
+    r"(?:\b(?:The|the)\s+)?(?!The\b)(?P<words>[A-Z]\w*(?:\s+[A-Z]\w*){0,3})\s+(?P<head>(?i:district|ward|province|city))\b"
+)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place named in a text: its level, its name as a key (folded, lower case, a number
+    without leading zeros) and where the mention is."""
+
+    level: str
+    key: str
+    start: int
+    end: int
+    text: str  # as written, for messages
+
+    def same(self, other: Place) -> bool:
+        """The same place: same level and the same key, or one key the initials of the
+        other ("hcm" and "ho chi minh").
+
+        A name may run on into the next capitalised words ("quận Tân Bình Nguyễn Văn A"):
+        a key that starts with the other's words is the same place.
+        """
+        return self.level == other.level and _same_key(self.key, other.key)
+
+
+def _same_key(a: str, b: str) -> bool:
+    short, long = sorted((a.split(), b.split()), key=len)
+    if long[: len(short)] == short:
+        return True
+    return len(short) == 1 and len(long) > 1 and short[0] == "".join(w[0] for w in long)
+
+
+def _key(name: str) -> str:
+    name = name.strip()
+    if name.isdigit():
+        return str(int(name))
+    return " ".join(fold(w).lower() for w in _WORD.findall(name))
+
+
+def places(text: str) -> list[Place]:
+    """The places a text names, in order.
+
+    >>> [(p.level, p.key) for p in places("Đảng bộ quận 1 và Quận ủy quận Tân Bình, TP.HCM")]
+    [('district', '1'), ('district', 'tan binh'), ('city', 'hcm')]
+    >>> [(p.level, p.key) for p in places("How many members has District 03? Tan Binh District")]
+    [('district', '3'), ('district', 'tan binh')]
+    >>> places("Quận ủy, xã hội, thành phố đã")
+    []
+    """
+    text = nfc(text)
+    folded = fold(text)  # one letter stays one letter, case kept: offsets carry over
+    found: list[Place] = []
+    # English first: in "Tan Binh District Party Committee" the place is before the head.
+    for m in _BEFORE.finditer(folded):
+        a, b = m.start("words"), m.end()
+        found.append(Place(LEVELS[m.group("head").lower()], _key(m.group("words")), a, b, text[a:b]))
+    for m in _AFTER.finditer(folded):
+        if any(p.start <= m.start() < p.end for p in found):
+            continue
+        head = re.sub(r"\s+", " ", m.group("head").lower())
+        name = m.group("num") or m.group("words")
+        found.append(Place(LEVELS[head], _key(name), m.start(), m.end(), text[m.start() : m.end()]))
+    return sorted(found, key=lambda p: p.start)
+
+
+def place_near(text: str, at: int, level: str, sentence: tuple[int, int], found: list[Place]) -> Place | None:
+    """The place of `level` a figure at offset `at` belongs to: in its sentence, the nearest
+    one written before it, else the first after it ("6.551 đảng viên của Đảng bộ quận 1");
+    with none in the sentence, the last one before the sentence (a report names the district
+    once, then writes "quận" or nothing). None when the text names no place of that level
+    up to the end of the figure's sentence.
+    """
+    a, b = sentence
+    same = [p for p in found if p.level == level and not (p.start <= at < p.end)]
+    inside = [p for p in same if a <= p.start < b]
+    before = [p for p in inside if p.start < at]
+    if before:
+        return before[-1]
+    if inside:
+        return inside[0]
+    earlier = [p for p in same if p.start < a]
+    return earlier[-1] if earlier else None
