@@ -8,22 +8,12 @@ from __future__ import annotations
 
 import re
 
-# Whole lines that are page furniture, never content (compared case-insensitively).
-BOILERPLATE_LINES = frozenset(
-    s.casefold()
-    for s in (
-        "Rate this post", "Leave a Reply", "Leave a Reply Cancel reply", "Cancel reply",
-        "Phản hồi", "Các tin khác", "Tin khác", "Tin liên quan", "Bài viết liên quan",
-        "Thư viện ảnh", "Thư viện video", "Liên kết website", "Mới nhất", "Đọc nhiều",
-        "Xem nhiều", "Chia sẻ", "Bình luận", "Gửi bình luận", "In bài", "Quay lại",
-        "Share", "Tweet", "Related posts", "Post navigation",
-    )
-)  # fmt: skip
-BOILERPLATE_PREFIXES = (
-    "your email address will not be published",
-    "bạn phải đăng nhập",
-    "địa chỉ email của bạn sẽ không được công bố",
-)
+from rag.language.words import words
+
+# Whole lines that are page furniture, never content, and how such lines begin (compared
+# case-insensitively; rag/data/words.toml, [boilerplate]).
+BOILERPLATE_LINES = frozenset(s.casefold() for s in words("boilerplate.lines"))
+BOILERPLATE_PREFIXES = tuple(s.casefold() for s in words("boilerplate.prefixes"))
 _LINE = re.compile(r"[^\n]*")
 _SENTENCE_END = re.compile(r"[.!?…]\s+")
 

@@ -6,52 +6,40 @@ import re
 from dataclasses import dataclass
 
 from rag.language.normalize import fold, normalize_number, tokens
+from rag.language.words import words
 
-# Words that end a unit: "8.033 đảng viên trên tổng số" -> unit "đảng viên".
-# Compared accented: folding would make "đang" (currently) collide with "đảng" (party).
-_UNIT_STOP = {
-    "và", "trên", "trong", "của", "với", "đạt", "là", "so", "nâng", "tăng", "giảm", "gồm",
-    "được", "có", "từ", "đến", "tại", "ở", "cho", "năm", "tháng", "ngày", "như", "and",
-    "of", "in", "the", "to", "đã", "sẽ", "đang", "hiện", "nay", "thì", "mà", "theo",
-}  # fmt: skip
-# Common Vietnamese family names: a capitalised run that starts with one is a person.
-# Accented and lower-cased, so "Đặng" (a family name) is not "Đảng" (the Party).
-FAMILY_NAMES = set(
-    "nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý tô lại tống đoàn "
-    "trương đinh lâm mai trịnh đào cao lương hà lưu thái tạ châu quách kiều tăng la văn "
-    "khúc thạch giang tôn nông hứa an bạch vương triệu mạc lã".split()
+# Word lists: rag/data/words.toml says what each is for and how its entries are written.
+# A sentence is read accented: folding would make "đang" (currently) end "đảng viên".
+_UNIT_STOP = frozenset(words("unit_ends.both") + words("unit_ends.sentence"))
+FAMILY_NAMES = frozenset(words("family_names"))
+_OFFICE_WORDS = frozenset(words("offices"))
+_TITLE_WORDS = frozenset(words("titles")) | _OFFICE_WORDS
+_ROLE_END = frozenset(words("title_ends"))
+_ROLE_WORDS = tuple(fold(w) for w in words("role_words"))
+_HONORIFICS = words("honorifics.address") + words("honorifics.kin")  # they introduce a person
+
+
+def _either(phrases: tuple[str, ...]) -> str:
+    return "|".join(re.escape(p) for p in phrases)
+
+
+_INTRODUCES = re.compile(rf"(?:^|[\s(])(?:{_either(_HONORIFICS)})\.?\s$", re.IGNORECASE)
+_HONORIFIC = re.compile(  # ends the text right before a name
+    rf"\s*(?:{_either(_HONORIFICS + words('honorifics.comrade'))})$", re.IGNORECASE
 )
-# Words of titles and organisations: never part of a person's name.
-_TITLE_WORDS = set(
-    "đồng chí ông bà phó bí thư trưởng ban quận ủy uỷ thành chủ tịch giám đốc tổng tướng vụ "
-    "viên đại biểu thường trực tuyên giáo trung ương đảng bộ nhà nước hội công ty tổ chức "
-    "sở phòng cục tỉnh huyện xã phường khu tp tphcm ubnd hđnd mttq đoàn chính trị kiểm tra "
-    "vụ học sư ngài thủ president minister mr mrs ms dr general pgs gs ts ths bs ls nhà kts".split()
+_HONORIFIC_START = re.compile(  # opens a role
+    rf"^(?:{_either(words('honorifics.address') + words('honorifics.comrade'))})\s+", re.IGNORECASE
 )
-# In a run that opens with a family name, title words are more often syllables of the
-# name ("Đinh Bộ Lĩnh", "Dương Quang Thành", "Trần Đại Quang"); only these still say
-# the run is an office or a place ("Lê Lợi Quận ủy" is not a name).
-_OFFICE_WORDS = set("quận huyện tỉnh xã phường ủy uỷ ubnd hđnd mttq tp tphcm đảng sở cục khu".split())
-# A run holding one of these phrases is a place, an organisation or a publication, not a
-# person. Whole phrases: "đại" of "đại học" and "công" of "công ty" are also syllables of
-# names ("Trần Đại Quang", "Lý Công Uẩn"); "Báo …" and "Trường …" only opening the run.
+# A run opening with one of these, or holding one of these phrases as whole words, is a
+# place, an organisation or a publication, not a person.
 _NOT_PERSON = re.compile(
-    r"(?:^(?:báo|trường)|(?<!\w)(?:blog|online|corporation|corp|co|group|inc|ltd|news|times|vnexpress|"
-    r"tạp chí|đời sống|tập đoàn|công ty|đại học|bệnh viện|ngân hàng))(?!\w)"
+    rf"(?:^(?:{_either(words('not_person_openers'))})|(?<!\w)(?:{_either(words('not_person_phrases'))}))(?!\w)"
 )
-_PLACES = ("Việt Nam", "Hoa Kỳ", "Thái Lan", "Nhật Bản", "Trung Quốc", "Hàn Quốc", "Liên Hợp Quốc",
-           "Hà Nội", "Sài Gòn", "Hồ Chí Minh", "Đà Nẵng", "Châu Âu", "Châu Á", "Triều Tiên",
-           # provinces whose first word is also a family name ("Lâm", "Hà", "Thái", "An")
-           "Lâm Đồng", "Hà Giang", "Hà Tĩnh", "Hà Nam", "Cao Bằng", "Thái Bình", "Thái Nguyên",
-           "An Giang", "Kiên Giang", "Tiền Giang", "Hậu Giang", "Đồng Nai", "Bình Dương", "Hoàng Sa")  # fmt: skip
-# A title before a name ends in one of these (or a capitalised word or a number):
-# "Phó Bí thư Thường trực Quận ủy", not "Tổng thống Philippines gọi ông" (a verb).
-_ROLE_END = set(
-    "ủy uỷ thư trưởng tịch đốc viên tướng thống trực ương nhiệm giáo sĩ sư lý phó chủ tổng ban "
-    "vụ quận huyện phường thành phố tỉnh xã đảng bộ hội nghị".split()
-)
-_HONORIFIC = re.compile(r"\s*(?:ông|bà|đồng chí|anh|chị)$", re.IGNORECASE)
-_ROLE_WORDS = ("bi thu", "chu tich", "truong", "giam doc", "tuong", "thong", "uy vien", "chu tri")
+# Nationalities written before a name: "Tổng thống Pháp Emmanuel Macron", "người Hà Lan X".
+_COUNTRIES = [c.split() for c in words("countries")]
+# A name holding one of these is not a person; one-word countries ("Đức", "Nga") are also
+# given names, so only longer ones count.
+_PLACES = words("places") + tuple(c for c in words("countries") if " " in c)
 _DATE = re.compile(
     r"(?:ngày\s+\d{1,2}(?:\s*(?:/|-|tháng)\s*\d{1,2})?(?:\s*(?:/|-|năm)\s*\d{4})?"
     r"|tháng\s+\d{1,2}(?:\s*(?:/|năm)\s*\d{4})?"
@@ -131,15 +119,6 @@ def _runs(sentence: str) -> list[list[tuple[str, int, int]]]:
     return runs
 
 
-# Nationalities written before a name: "Tổng thống Pháp Emmanuel Macron", "người Hà Lan X".
-_COUNTRIES = [c.split() for c in (
-    "Pháp", "Mỹ", "Đức", "Nga", "Úc", "Ý", "Nhật", "Hàn", "Hà Lan", "Bỉ", "Thụy Điển", "Tây Ban Nha",
-    "Bồ Đào Nha", "Trung Quốc", "Hàn Quốc", "Nhật Bản", "Hoa Kỳ", "Anh Quốc", "Ấn Độ", "Philippines",
-    "Indonesia", "Thái Lan", "Lào", "Campuchia", "Singapore", "Canada", "Brazil", "Mexico", "Israel",
-    "Australia", "Colombia", "Argentina", "Hungary", "Pakistan", "Iran", "Iraq", "Ukraine", "Cuba",
-)]  # fmt: skip
-
-
 def _country_prefix(run: list[tuple[str, int, int]]) -> int:
     """How many leading words of a run name a country (0 when none)."""
     words = [w for w, _, _ in run]
@@ -147,13 +126,6 @@ def _country_prefix(run: list[tuple[str, int, int]]) -> int:
         if words[: len(country)] == country and len(words) > len(country):
             return len(country)
     return 0
-
-
-# Words that introduce a person: what follows them is a name even when it is a single
-# word ("ông Jorge", "bé Subeo") or holds a word that is otherwise a title or a place
-# ("ông Trường Chinh": "trường" is also "school").
-_HONORIFICS = ("ông", "bà", "anh", "chị", "cô", "bé", "cậu", "ngài", "mr", "mrs", "ms")
-_INTRODUCES = re.compile(rf"(?:^|[\s(])(?:{'|'.join(_HONORIFICS)})\.?\s$", re.IGNORECASE)
 
 
 def _name_part(sentence: str, run: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
@@ -253,5 +225,5 @@ def _role(sentence: str, start: int, end: int) -> str:
     for phrase in (before, after_text):
         words = phrase.split()
         if 1 <= len(words) <= 12 and any(r in fold(phrase).lower() for r in _ROLE_WORDS):
-            return re.sub(r"^(?:[Đđ]ồng chí|[Ôô]ng|[Bb]à)\s+", "", phrase)
+            return _HONORIFIC_START.sub("", phrase)
     return ""

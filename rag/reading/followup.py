@@ -10,23 +10,23 @@ from __future__ import annotations
 import re
 
 from rag.language.normalize import fold
+from rag.language.words import words
+
+
+def _either(phrases: tuple[str, ...]) -> str:
+    return "|".join(re.escape(p) for p in phrases)
+
 
 # "còn X thì sao?", "X thì sao?", "còn X?", "what about X?", "how about X?", "and X?"
+# (word lists: rag/data/words.toml, [followups])
+_BEFORE, _AFTER = _either(words("followups.before")), _either(words("followups.after"))
 _PATTERNS = [
-    re.compile(
-        r"^\s*(?:còn|vậy còn|thế còn)\s+(?P<x>.+?)\s*(?:thì sao|thì thế nào|thì như thế nào|thì sao nhỉ)?\s*\??\s*$",
-        re.I,
-    ),
-    re.compile(r"^\s*(?P<x>.+?)\s+(?:thì sao|thì thế nào|thì như thế nào)\s*\??\s*$", re.I),
-    re.compile(r"^\s*(?:what about|how about|and)\s+(?P<x>.+?)\s*\??\s*$", re.I),
+    re.compile(rf"^\s*(?:{_BEFORE})\s+(?P<x>.+?)\s*(?:{_AFTER})?\s*\??\s*$", re.I),
+    re.compile(rf"^\s*(?P<x>.+?)\s+(?:{_AFTER})\s*\??\s*$", re.I),
+    re.compile(rf"^\s*(?:{_either(words('followups.english_before'))})\s+(?P<x>.+?)\s*\??\s*$", re.I),
 ]
 # Nouns that name the kind of subject; folded, longest first so "thanh pho" wins over "pho".
-_HEADS = sorted(
-    "quan huyen phuong xa tinh thanh pho dang bo chi bo district ward province city commune".split()
-    + ["thanh pho", "dang bo", "chi bo"],
-    key=len,
-    reverse=True,
-)
+_HEADS = sorted(words("followups.heads"), key=len, reverse=True)
 MAX_FOLLOWUP_WORDS = 8
 
 

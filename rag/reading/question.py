@@ -9,32 +9,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.language.normalize import fold, has_diacritics, strip_marks, terms
+from rag.language.words import words
 from rag.reading.extract import people
 
-# Cue phrases, matched on the folded lower-cased question with word boundaries. They
-# decide the answer type and are left out of evidence coverage (an answer sentence
-# says "8.033 đảng viên", not "bao nhiêu đảng viên"), but stay in the lexical index.
-_CUES = {
-    "role": [
-        "chức vụ", "giữ chức", "chức danh", "cương vị", "đảm nhiệm", "what position",
-        "what role", "what title", "what is the position", "what is the role", "job",
-    ],
-    "date": [
-        "khi nào", "bao giờ", "năm nào", "ngày nào", "tháng nào", "lúc nào", "thời gian nào",
-        "thời điểm nào", "when", "what year", "which year", "what date",
-    ],
-    "number": [
-        "bao nhiêu", "tỷ lệ", "tỉ lệ", "phần trăm", "số lượng", "how many", "how much",
-        "what percentage", "what percent", "what proportion", "what share", "how large",
-        "what is the number", "number of", "rate",
-    ],
-    "person": ["ai", "người nào", "who", "whom", "whose"],
-    "place": ["ở đâu", "nơi nào", "chỗ nào", "where"],
-    "list": ["những", "các", "which", "what are"],  # with "nào"/"gì" (see answer_kind)
-}  # fmt: skip
-_QUESTION_WORDS = {
-    "là", "gì", "nào", "thế", "sao", "có", "không", "what", "is", "are", "was", "were", "a", "an", "of", "in", "on", "did", "do", "does", "there", "to", "by", "for", "at", "and",
-}  # fmt: skip
+# Word lists: rag/data/words.toml says what each is for and how its entries are written.
+# Cue phrases decide the answer type and are left out of evidence coverage (an answer
+# sentence says "8.033 đảng viên", not "bao nhiêu đảng viên"), but stay in the lexical index.
+_CUES = {kind: words(f"cues.{kind}") for kind in ("role", "date", "number", "person", "place", "list")}
+_QUESTION_WORDS = frozenset(words("questions.question_words"))
 # How each folded cue or question word may be typed: with its diacritics or without any.
 # An accented question drops "có" but keeps "cồ" ("nước Đại Cồ Việt"), which folds the
 # same way; an unaccented one drops "ty" (of "ty le") but keeps "bi" (of "bi thu"), which
@@ -44,26 +26,11 @@ for _word in [w for cues in _CUES.values() for cue in cues for w in cue.split()]
     _WRITTEN.setdefault(fold(_word), set()).update({_word, strip_marks(_word)})
 _FOLDED_CUES = {kind: [fold(cue) for cue in cues] for kind, cues in _CUES.items()}
 _FOLDED_QUESTION_WORDS = {fold(w) for w in _QUESTION_WORDS}
-_ENGLISH = {
-    "the", "what", "who", "how", "many", "much", "is", "are", "was", "of", "in", "which",
-    "when", "where", "did", "does", "party", "members", "there", "district",
-}  # fmt: skip
-# Nouns for people: "<noun> nào" asks for a person ("nhà thơ nào"), and so does a bare
-# phrase that starts with one ("Tổng thống Úc", "vợ của Pablo Escobar").
-_PERSON_NOUNS = (
-    "nguoi", "ca si", "vua", "nha tho", "nha van", "nha soan kich", "nha khoa hoc",
-    "cau thu", "hoa si", "tong thong", "thu tuong", "chu tich", "giam doc", "tong giam doc",
-    "bo truong", "tac gia", "nhan vat", "vo", "chong", "con trai", "con gai", "con", "cha",
-    "me", "bo", "hoang tu", "cong chua", "nu hoang", "hoang de", "huan luyen vien", "dao dien",
-    "nhac si", "dien vien", "bi thu", "tong bi thu", "pho chu tich", "truong ban", "nha",
-)  # fmt: skip
-# Nouns that are themselves a figure: "Dân số quận 1?" asks for a number without "bao
-# nhiêu". They decide the type but stay content words. Not in English: with no Vietnamese
-# word to place the figure, "What is the area of …" picked a wrong figure (eval, e38).
-_QUANTITY_NOUNS = ("dan so", "dien tich", "mat do")
-_NAME_OF = ("ten that", "ten hieu", "ten tu", "but danh", "but hieu", "biet danh", "ten khai sinh")
-# Folded forms: "tỷ lệ" and "ty le" fold to "ti le" as well.
-_PERCENT_CUES = ("ti le", "phan tram", "percent", "percentage", "proportion", "rate")
+_ENGLISH = frozenset(words("questions.english"))
+_PERSON_NOUNS = words("questions.person_nouns")
+_QUANTITY_NOUNS = words("questions.quantity_nouns")
+_NAME_OF = words("questions.name_of")
+_PERCENT_CUES = words("questions.percent_cues")
 
 
 @dataclass(frozen=True)
@@ -193,30 +160,8 @@ def named(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-# Words that open a Vietnamese question without naming anything.
-_OPENERS = {
-    "ai",
-    "bao",
-    "khi",
-    "tai",
-    "vi",
-    "nhu",
-    "o",
-    "nam",
-    "ngay",
-    "thang",
-    "trong",
-    "theo",
-    "sau",
-    "truoc",
-    "tu",
-}
-# Function words that open an English question, capitalised only because they come first.
-_ENGLISH_WORDS = _ENGLISH | {
-    "why", "whom", "whose", "do", "in", "on", "at", "for", "to", "by", "from", "as", "after",
-    "before", "during", "according", "name", "list", "give", "a", "an", "were", "has", "have", "had",
-    "can", "could", "would", "should", "will", "if", "about", "besides", "other", "since", "with", "into",
-}  # fmt: skip
+_OPENERS = frozenset(words("questions.openers"))
+_ENGLISH_WORDS = _ENGLISH | frozenset(words("questions.english_openers"))
 
 
 @lru_cache(maxsize=1)
@@ -269,27 +214,9 @@ def analyse(text: str) -> Question:
 
 
 _COUNT_CUE = re.compile(r"(?<!\w)(?:bao nhieu|how many|how much|number of)\s+([^?.,;!]*)")
-_UNIT_END = {
-    "la",
-    "co",
-    "moi",
-    "trong",
-    "tai",
-    "o",
-    "cua",
-    "duoc",
-    "da",
-    "are",
-    "is",
-    "were",
-    "was",
-    "in",
-    "of",
-    "did",
-    "do",
-    "does",
-    "tham",
-}
+# A question is read folded: the unit ends that fold like a unit word ("đang" / "đảng")
+# are left to sentences (rag/reading/extract.py).
+_UNIT_END = frozenset(fold(w) for w in words("unit_ends.both") + words("unit_ends.question"))
 
 
 def asked_unit(text: str) -> tuple[str, ...]:
