@@ -44,7 +44,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -62,10 +62,10 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
         "the HTTP API needs FastAPI and uvicorn: `.venv/bin/python -m pip install -e '.[ui]'`"
     ) from exc
 
-from rag import errors
+from rag import errors, records
 from rag.assistant import MAX_QUESTION_CHARS, Assistant, UpdateReport
 from rag.ingest.loader import SUPPORTED
-from rag.records import Answer, Citation, Passage
+from rag.records import Answer, Passage
 
 API_KEY_ENV = "RAG_API_KEY"
 CORS_ENV = "RAG_CORS_ORIGINS"  # comma-separated origins allowed to call from a browser
@@ -163,12 +163,83 @@ class AskRequest(BaseModel):
     )
 
 
-@dataclass(frozen=True)
-class AskResult(Answer):
-    """The Answer (rag/records.py) as it is, plus the rendering a chat client shows."""
+class Citation(BaseModel):
+    """Evidence behind one `[n]` marker: the cited passage (`text == document[start:end]`) and
+    the exact evidence span inside it (`quote == document[quote_start:quote_end]`)."""
 
+    n: int
+    source: str
+    text: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    also: list[str] = Field(
+        default_factory=list, description="sources of near-duplicate passages merged here"
+    )
+    quote_start: int = 0
+    quote_end: int = 0
+    page: int | None = Field(None, description="1-based page of the quote (PDF, TIFF); null otherwise")
+    heading: str = Field("", description="heading path of the quote, e.g. a law's chapter and article")
+    ocr: bool = Field(False, description="the quote was read from a page image by OCR")
+
+    @classmethod
+    def of(cls, c: records.Citation) -> Citation:
+        return cls(
+            n=c.n, source=c.source, text=c.text, quote=c.quote, start=c.start, end=c.end, score=c.score,
+            also=list(c.also), quote_start=c.quote_start, quote_end=c.quote_end, page=c.page,
+            heading=c.heading, ocr=c.ocr,
+        )  # fmt: skip
+
+
+class Claim(BaseModel):
+    """One sentence of a generated answer and what checking it against its citations found."""
+
+    text: str
+    start: int
+    end: int
+    cites: list[int]
+    verified: bool
+    reason: str = ""
+    score: float = 0.0
+    evidence: Citation | None = None
+
+    @classmethod
+    def of(cls, c: records.Claim) -> Claim:
+        evidence = Citation.of(c.evidence) if c.evidence is not None else None
+        return cls(text=c.text, start=c.start, end=c.end, cites=list(c.cites), verified=c.verified,
+                   reason=c.reason, score=c.score, evidence=evidence)  # fmt: skip
+
+
+class AskResult(BaseModel):
+    """The Answer (rag/records.py), plus the rendering a chat client shows."""
+
+    question: str
+    text: str = Field(description="at most 400 characters, with [n] markers")
+    found: bool
+    citations: list[Citation] = Field(default_factory=list)
+    related: list[Passage] = Field(default_factory=list, description="offered when found is false")
+    kind: str = "other"
+    lang: str = "vi"
+    rewritten: str | None = Field(None, description="the standalone question a follow-up was read as")
+    generated_by: str | None = Field(None, description="the LLM that wrote `text`; null: extractive")
+    claims: list[Claim] = Field(
+        default_factory=list, description="a generated answer's sentences, each checked"
+    )
+    notice: str | None = None
+    passages: list[Passage] = Field(default_factory=list, description="the passages read, best first")
     markdown: str = ""  # the answer text followed by its numbered source list
     seconds: float = 0.0  # time spent answering, inside the server
+
+    @classmethod
+    def of(cls, answer: Answer, related: int, markdown: str, seconds: float) -> AskResult:
+        return cls(
+            question=answer.question, text=answer.text, found=answer.found,
+            citations=[Citation.of(c) for c in answer.citations], related=answer.related[:related],
+            kind=answer.kind, lang=answer.lang, rewritten=answer.rewritten, generated_by=answer.generated_by,
+            claims=[Claim.of(c) for c in answer.claims], notice=answer.notice, passages=answer.passages,
+            markdown=markdown, seconds=seconds,
+        )  # fmt: skip
 
 
 class SearchRequest(BaseModel):
@@ -635,7 +706,7 @@ def _one_line(text: str, limit: int = 240) -> str:
 def sources_markdown(answer: Answer, lang: str | None = None) -> str:
     """The numbered source list a chat client shows under the answer.
 
-    >>> c = Citation(1, "a.txt", "Quận 1 có 8.033 đảng viên.", "8.033 đảng viên", 0, 26, 1.0)
+    >>> c = records.Citation(1, "a.txt", "Quận 1 có 8.033 đảng viên.", "8.033 đảng viên", 0, 26, 1.0)
     >>> print(sources_markdown(Answer("q", "8.033 đảng viên [1]", True, [c]), "en"))
     **Sources**
     - [1] `a.txt` — “8.033 đảng viên”
@@ -749,11 +820,9 @@ def create_app(assistant: Assistant, settings: ApiSettings | None = None) -> Fas
         """Answer a question from the documents, with citations (`[n]` markers map to `citations`)."""
         t0 = time.perf_counter()
         answer = assistant.ask(body.question, history=body.history)
-        answer_fields = {f.name: getattr(answer, f.name) for f in fields(Answer)}
-        answer_fields["related"] = answer.related[: body.k]
-        trimmed = Answer(**answer_fields)
-        return AskResult(**answer_fields, markdown=chat_content(trimmed, body.lang),
-                         seconds=round(time.perf_counter() - t0, 4))  # fmt: skip
+        trimmed = replace(answer, related=answer.related[: body.k])
+        markdown = chat_content(trimmed, body.lang)
+        return AskResult.of(answer, body.k, markdown, round(time.perf_counter() - t0, 4))
 
     @app.post("/api/search", response_model=SearchResponse, dependencies=guard, responses=with_errors(),
               tags=["answers"])  # fmt: skip
@@ -889,7 +958,7 @@ def create_app(assistant: Assistant, settings: ApiSettings | None = None) -> Fas
                 usage=Usage(prompt_tokens=_words(question) + sum(map(_words, history)),
                             completion_tokens=_words(content),
                             total_tokens=_words(question) + sum(map(_words, history)) + _words(content)),
-                citations=answer.citations, found=answer.found, related=answer.related,
+                citations=[Citation.of(c) for c in answer.citations], found=answer.found, related=answer.related,
                 generated_by=answer.generated_by, notice=answer.notice,
             )  # fmt: skip
         return StreamingResponse(_sse(cid, created, first, pieces), media_type="text/event-stream",
@@ -949,7 +1018,7 @@ def _sse(cid: str, created: int, first: str | Answer, pieces: Iterator[str | Ans
             yield event({"content": rest})
         from pydantic import TypeAdapter
 
-        cites = TypeAdapter(list[Citation]).dump_python(answer.citations, mode="json")
+        cites = [Citation.of(c).model_dump(mode="json") for c in answer.citations]
         related = TypeAdapter(list[Passage]).dump_python(answer.related, mode="json")
         yield event({}, "stop", citations=cites, found=answer.found, related=related,
                     generated_by=answer.generated_by, notice=answer.notice)  # fmt: skip
