@@ -46,6 +46,7 @@ EF_SEARCH = 100  # HNSW candidates per dense query (pgvector's default is 40; ev
 BULK_ROWS = 1_000  # a first write this large builds its indexes after loading the rows
 BATCH = 5_000  # passages tokenised and copied at a time while writing
 CACHE_ROWS = 20_000  # passages kept in memory per index object (the last searches' pools)
+DF_DRIFT = 0.01  # document frequencies are read again when the index's size moved this much
 
 _STATS = "SELECT passages, total_terms, weights_avg_len, k1, b, vector_type, dim, generation FROM rag_stats"
 
@@ -394,6 +395,10 @@ class _Documents(Mapping[str, Document]):
                     self._cache.popitem(last=False)
         return doc
 
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
     def __contains__(self, source: object) -> bool:
         return bool(self._index.read("SELECT 1 FROM rag_documents WHERE source = %s", [source]))
 
@@ -426,6 +431,7 @@ class PostgresIndex:
         self._df: dict[str, int] = {}
         self._generation = -1
         self._n = 0
+        self._df_n = 0  # the index's size when the cached document frequencies were read
         self._pending: set[int] = set()  # rows handed out whose terms' df is not read yet
         self._prefetched: set[int] = set()
         self._articles: tuple[int, ArticleIndex, list[int]] | None = None
@@ -441,14 +447,22 @@ class PostgresIndex:
         return Stats(*self.read(_STATS)[0])
 
     def _observe(self, generation: int, passages: int) -> None:
-        """Drop what was cached from an older generation of the index."""
+        """Another write committed: documents read before may have been replaced, so they are
+        read again. Passages are kept (a row id is never reused: a kept row is still what it
+        was, or gone). Document frequencies are read again once the index's size moved by
+        more than DF_DRIFT since they were read: a few documents more change IDF by less
+        than that, and a stream of small writes must not empty the cache on every search.
+        """
         with self._lock:
-            if generation != self._generation:
-                self._generation, self._n = generation, int(passages)
+            if generation == self._generation:
+                return
+            self._generation, self._n = generation, int(passages)
+            self.documents.clear()
+            self._articles = None
+            if abs(self._n - self._df_n) > DF_DRIFT * max(self._df_n, 1):
                 self._df.clear()
-                self._rows.clear()
-                self._pending.clear()
                 self._prefetched.clear()
+                self._df_n = self._n
 
     @property
     def manifest(self) -> dict:

@@ -3,9 +3,9 @@
 A search's queries go to the replicas round-robin. A replica that cannot be reached (or
 whose connection breaks) is skipped for `RETRY_AFTER` seconds and the query is asked
 again of the next one, the primary last, so a replica going down never fails a query.
-A replica that lags (its index generation behind the primary's for more than `MAX_LAG`
-seconds, checked once a `CHECK_EVERY`) is skipped until it catches up: it would answer,
-but from an older index. Writes always go to the primary (rag.search.postgres).
+A replica that lags (it has not yet applied a write the primary had committed `MAX_LAG`
+seconds ago; checked once a `CHECK_EVERY` by comparing index generations) is skipped
+until it catches up: it would answer, but from an older index. Writes always go to the primary (rag.search.postgres).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -37,9 +37,11 @@ class Readers:
         self._local = threading.local()
         self._turn = itertools.count()
         self._down: dict[str, float] = {}  # url -> when it failed
-        self._behind: dict[str, float] = {}  # url -> since when it lags the primary
+        self._lagging: set[str] = set()
+        self._history: deque[tuple[float, int]] = deque()  # (when, the primary's generation then)
         self._checked = 0.0
         self._lock = threading.Lock()
+        self._checking = threading.Lock()
 
     def _connection(self, url: str):
         from rag.search.postgres import connect
@@ -53,12 +55,15 @@ class Readers:
     def order(self) -> list[str]:
         """The URLs to try for the next query, in order: usable replicas in turn, then the primary."""
         now = time.monotonic()
-        if self.replicas and now - self._checked > CHECK_EVERY:
-            self._check_lag(now)
+        if self.replicas and now - self._checked > CHECK_EVERY and self._checking.acquire(blocking=False):
+            try:  # one thread checks; the others go on with what the last check found
+                self._check_lag(now)
+            finally:
+                self._checking.release()
         with self._lock:
             usable = [
                 u for u in self.replicas
-                if now - self._down.get(u, -1e9) > RETRY_AFTER and now - self._behind.get(u, now) <= MAX_LAG
+                if now - self._down.get(u, -1e9) > RETRY_AFTER and u not in self._lagging
             ]  # fmt: skip
         if usable:
             turn = next(self._turn) % len(usable)
@@ -103,6 +108,11 @@ class Readers:
             head = self._connection(self.primary).execute(sql).fetchone()[0]
         except (psycopg.Error, IndexNotFoundError):
             return  # the primary is away: replicas serve what they hold
+        # The generation the primary had MAX_LAG seconds ago: a replica still below it lags.
+        self._history.append((now, head))
+        while len(self._history) > 1 and self._history[1][0] <= now - MAX_LAG:
+            self._history.popleft()
+        due = self._history[0][1] if self._history[0][0] <= now - MAX_LAG else 0
         for url in self.replicas:
             if now - self._down.get(url, -1e9) <= RETRY_AFTER:
                 continue
@@ -112,10 +122,10 @@ class Readers:
                 self._fail(url)
                 continue
             with self._lock:
-                if gen >= head:
-                    self._behind.pop(url, None)
+                if gen < due:
+                    self._lagging.add(url)
                 else:
-                    self._behind.setdefault(url, now)
+                    self._lagging.discard(url)
 
     def close(self) -> None:
         for conn in self._local.__dict__.get("conns", {}).values():
