@@ -3,6 +3,8 @@ bm25s fed our Vietnamese terms ranks as our BM25 does (the reference)."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -123,3 +125,81 @@ def test_a_damaged_or_foreign_dense_file_is_a_value_error(tmp_path):
     path.write_bytes(path.read_bytes()[:-1000])
     with pytest.raises(ValueError, match="dense.faiss"):
         DenseIndex.open(path, "Flat")
+
+
+# ------------------------------------------------------------------ in the generation folder
+def _generation(index_dir: Path) -> Path:
+    from rag.search import store
+
+    return store.current_folder(index_dir)
+
+
+def test_a_saved_index_holds_its_search_indexes_and_load_maps_them(index_copy):
+    from rag.search.backend import FileBackend, FileIndex
+    from rag.search.lexical import TermTable
+
+    folder = _generation(index_copy)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["format_version"] == 3 and manifest["indexes"]["dense_kind"] == "Flat"
+    for name in ["dense.faiss", "lexical/lexical.json", "lexical/segment-000.rows.npy", "vectors.npy"]:
+        assert (
+            manifest["sizes"][name] == (folder / name).stat().st_size and len(manifest["files"][name]) == 64
+        )
+    opened = FileBackend(index_copy).open()
+    built = FileIndex(opened.snap)  # the same snapshot, BM25 and FAISS built from it
+    assert isinstance(opened.lexical.vocab, TermTable) and isinstance(built.lexical.vocab, dict)
+    vectors = np.asarray(opened.snap.vectors[:5])
+    assert opened.dense_search(vectors, 10) == built.dense_search(vectors, 10)
+    for query in QUERIES:
+        assert opened.lexical_search(query, 10) == built.lexical_search(query, 10)
+        assert opened.idf(query.split()[0]) == built.idf(query.split()[0])
+
+
+def test_an_index_of_format_2_opens_with_its_search_indexes_built(index_copy, assistant):
+    from rag import Assistant
+
+    folder = _generation(index_copy)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    shutil.rmtree(folder / "lexical")
+    (folder / "dense.faiss").unlink()
+    manifest["files"] = {
+        n: h
+        for n, h in manifest["files"].items()
+        if n in ("documents.jsonl", "passages.jsonl", "vectors.npy")
+    }
+    for key in ("sizes", "indexes"):
+        manifest.pop(key)
+    (folder / "manifest.json").write_text(json.dumps(dict(manifest, format_version=2)))
+    old = Assistant.load(index_copy)
+    assert isinstance(old.index.lexical.vocab, dict)  # built in memory
+    question = "Thủ đô của Việt Nam là thành phố nào?"
+    assert [p.key for p in old.search(question, k=5)] == [p.key for p in assistant.search(question, k=5)]
+
+
+@pytest.mark.parametrize("name", ["lexical/segment-000.rows.npy", "lexical/terms.npy", "dense.faiss"])
+def test_a_truncated_or_missing_search_index_file_is_named_with_the_fix(index_copy, name):
+    from rag import Assistant
+    from rag.errors import IndexDamagedError
+
+    path = _generation(index_copy) / name
+    path.write_bytes(path.read_bytes()[:-8])
+    with pytest.raises(IndexDamagedError, match=f"{name}.*rebuild"):
+        Assistant.load(index_copy)
+    path.unlink()
+    with pytest.raises(IndexDamagedError, match=f"{name}.*rebuild"):
+        Assistant.load(index_copy)
+
+
+def test_a_byte_altered_inside_an_array_is_found_by_verify(index_copy):
+    """Load checks sizes and headers of the mapped files; `verify` hashes them all."""
+    from rag.errors import IndexDamagedError
+    from rag.search import store
+
+    store.verify(index_copy)  # a healthy index
+    path = _generation(index_copy) / "lexical" / "segment-000.weights.npy"
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+    store.load(index_copy)  # same size, sound header: not read whole on load
+    with pytest.raises(IndexDamagedError, match="segment-000.weights.npy.*rebuild"):
+        store.verify(index_copy)

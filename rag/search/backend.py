@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from rag.errors import RagError
+from rag.errors import IndexDamagedError, RagError
 from rag.ingest.structure import ArticleIndex
 from rag.records import Document, Passage
 from rag.search import store
@@ -117,16 +118,24 @@ def open_backend(location: str | Path) -> Backend:
 
 
 # ------------------------------------------------------------------------ the file backend
-class FileIndex:
-    """A snapshot read from an index directory, with its BM25 and FAISS indexes."""
+LEXICAL_DIR, DENSE_FILE = "lexical", "dense.faiss"  # in the generation folder
 
-    def __init__(self, snap: store.Snapshot):
+
+class FileIndex:
+    """A snapshot read from an index directory, with its BM25 and FAISS indexes: opened
+    memory-mapped from the generation folder when it holds them (`save_indexes`), built
+    from the snapshot otherwise (a format 2 index; a snapshot not yet saved)."""
+
+    def __init__(self, snap: store.Snapshot, saved: tuple[LexicalIndex, DenseIndex] | None = None):
         self.snap = snap
         self.manifest = snap.manifest
         self.documents = snap.documents
-        self.lexical = LexicalIndex(snap.passages.texts())
-        _return_freed_memory()  # the lexical build's temporaries, before the dense build adds its own
-        self.dense = DenseIndex(snap.vectors, release=lambda: store.release_pages(snap.vectors))
+        if saved is not None:
+            self.lexical, self.dense = saved
+        else:
+            self.lexical = LexicalIndex(snap.passages.texts())
+            _return_freed_memory()  # the lexical build's temporaries, before the dense build adds its own
+            self.dense = DenseIndex(snap.vectors, release=lambda: store.release_pages(snap.vectors))
         self.articles = ArticleIndex(snap.documents, snap.passages)  # built on the first question naming one
         self._last = threading.local()  # the last query's BM25 scores, per thread
         _return_freed_memory()
@@ -167,6 +176,37 @@ class FileIndex:
     def passage_counts(self) -> dict[str, int]:
         return self.snap.passages.counts()
 
+    def save_indexes(self, folder: Path) -> dict:
+        """Write the BM25 and FAISS indexes into a generation folder (store.save calls this
+        before the manifest); what the manifest records of them."""
+        self.lexical.save(folder / LEXICAL_DIR)
+        self.dense.save(folder / DENSE_FILE)
+        return self.saved_as()
+
+    def saved_as(self) -> dict:
+        """The manifest's record of the saved indexes: where they are, the FAISS type."""
+        return {"lexical": LEXICAL_DIR, "dense": DENSE_FILE, "dense_kind": self.dense.kind}
+
+
+def open_saved(
+    folder: Path | None, recorded: dict | None, rows: int, hint: str
+) -> tuple[LexicalIndex, DenseIndex] | None:
+    """The search indexes saved in a generation folder (`recorded`: what its manifest says
+    of them), memory-mapped; None when it holds none (format 2). Their sizes were checked
+    by store.load; a wrong header or shape is IndexDamagedError naming the file."""
+    if not recorded or folder is None:
+        return None
+    try:
+        lexical = LexicalIndex.open(folder / recorded["lexical"])
+        dense = DenseIndex.open(folder / recorded["dense"], recorded["dense_kind"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexDamagedError(f"the search indexes in {folder} are damaged ({exc}); {hint}") from exc
+    if lexical.size != rows or dense.size != rows:
+        raise IndexDamagedError(
+            f"the search indexes in {folder} hold {lexical.size} and {dense.size} rows for {rows} passages; {hint}"
+        )
+    return lexical, dense
+
 
 class FileBackend:
     """An index directory (rag/search/store.py): generation folders behind a CURRENT pointer."""
@@ -182,16 +222,32 @@ class FileBackend:
         return store.write_lock(self.index_dir)
 
     def open(self) -> FileIndex:
-        return FileIndex(store.load(self.index_dir))
+        snap = store.load(self.index_dir)
+        try:
+            return self._opened(snap)
+        except IndexDamagedError:
+            if snap.folder is None or snap.folder.is_dir():
+                raise
+        # The generation was replaced by two saves while it was opened: read CURRENT again, once.
+        return self._opened(store.load(self.index_dir))
+
+    def _opened(self, snap: store.Snapshot) -> FileIndex:
+        recorded = snap.manifest.get("indexes")
+        return FileIndex(snap, open_saved(snap.folder, recorded, len(snap.passages), self.rebuild_hint()))
 
     def rebuild_hint(self) -> str:
         return store.rebuild_hint(self.index_dir)
 
     def write(self, change: Change) -> FileIndex:
         base = None if change.fresh or not self.exists() else store.load(self.index_dir)
-        snap = merge(base, change)
-        store.save(self.index_dir, snap)
-        return FileIndex(snap)
+        built = FileIndex(merge(base, change))
+        folder = store.save(self.index_dir, built.snap, built.save_indexes)
+        # Served from the files just written, memory-mapped: the built copies (1.4 GB at a
+        # million passages, the vectors 1.5 GB more) are let go first.
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        snap, recorded = dataclasses.replace(built.snap, vectors=vectors, folder=folder), built.saved_as()
+        del built, base
+        return FileIndex(snap, open_saved(folder, recorded, len(snap.passages), self.rebuild_hint()))
 
 
 def merge(base: store.Snapshot | None, change: Change) -> store.Snapshot:

@@ -1,10 +1,19 @@
 """Persist an index directory atomically, with a manifest that says what built it.
 
 Layout: `index_dir/CURRENT` names a generation folder holding `manifest.json`,
-`documents.jsonl`, `passages.jsonl` and `vectors.npy`. A save writes a whole new
-generation, then replaces CURRENT in one `os.replace`; a crash at any point leaves
-the previous generation in place and usable. Readers verify checksums, so a damaged
-file is reported by name instead of surfacing as a numpy or FAISS traceback.
+`documents.jsonl`, `passages.jsonl`, `vectors.npy` and the search indexes built from
+them (rag/search/backend.py writes them: `lexical/`, BM25 as .npy arrays, and
+`dense.faiss`). A save writes a whole new generation, then replaces CURRENT in one
+`os.replace`; a crash at any point leaves the previous generation in place and usable.
+
+Checksums. The manifest records every file's SHA-256 and size, computed at save. A load
+hashes the two JSONL files (it parses them whole anyway) and checks every other file's
+size; the arrays are memory-mapped, and their headers and shapes are checked as they are
+opened (numpy, FAISS). Hashing those on every load would read them whole, 3 GB at a
+million passages, about 2 s: most of what opening the saved indexes costs, and their
+pages pulled through memory for nothing. `verify` hashes everything, on demand. So a
+truncated, missing or replaced file is reported by name on load; a byte altered inside
+an array without changing its size is found by `verify`.
 
 Readers take no lock. A reader reads CURRENT once and then opens that generation; a
 save keeps the generation it replaces (only older ones are deleted), so a reader that
@@ -24,6 +33,7 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +43,12 @@ from rag.errors import IndexDamagedError, IndexMismatchError, IndexNotFoundError
 from rag.records import Document
 from rag.search.passages import PassageTable
 
-FORMAT_VERSION = 2  # 2: per-source digests of the passage texts that were embedded
-FILES = ("documents.jsonl", "passages.jsonl", "vectors.npy")
+FORMAT_VERSION = 3  # 3: the search indexes saved in the generation; file sizes recorded
+# 2 (per-source digests of the passage texts that were embedded) still opens: its search
+# indexes are built in memory on load, as before, and written by the next save.
+READABLE_FORMATS = (2, 3)
+FILES = ("documents.jsonl", "passages.jsonl", "vectors.npy")  # every generation has these
+HASHED_ON_LOAD = ("documents.jsonl", "passages.jsonl")  # read whole on load anyway
 GENERATION = re.compile(r"gen-[0-9a-f]+-[0-9]+")  # the only names CURRENT may hold
 
 
@@ -46,6 +60,7 @@ class Snapshot:
     documents: dict[str, Document]
     passages: PassageTable  # row i of `vectors` embeds passages[i]
     vectors: np.ndarray
+    folder: Path | None = None  # the generation it was read from (its saved search indexes)
 
 
 def rebuild_hint(index_dir: Path) -> str:
@@ -71,8 +86,15 @@ def _jsonl(records) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
 
 
-def write_generation(folder: Path, snap: Snapshot) -> None:
-    """Write the files of one generation and its manifest (with their checksums) last."""
+def write_generation(
+    folder: Path, snap: Snapshot, write_indexes: Callable[[Path], dict] | None = None
+) -> None:
+    """Write the files of one generation and its manifest (with their checksums) last.
+
+    `write_indexes(folder)`, when given, writes the search indexes into the folder and
+    returns what the manifest records of them (under "indexes"); their files are
+    fsynced and checksummed with the others.
+    """
     folder.mkdir(parents=True)
     _fsync_write(
         folder / "documents.jsonl",
@@ -88,20 +110,44 @@ def write_generation(folder: Path, snap: Snapshot) -> None:
         np.save(f, np.ascontiguousarray(snap.vectors, dtype=np.float32))
         f.flush()
         os.fsync(f.fileno())
-    manifest = dict(
-        snap.manifest, format_version=FORMAT_VERSION, files={n: _sha256(folder / n) for n in FILES}
-    )
+    indexes = write_indexes(folder) if write_indexes is not None else {}
+    names = _files(folder)
+    for name in names:  # np.save and FAISS do not fsync
+        _fsync(folder / name)
+    for sub in {folder / name for name in names if "/" in name}:
+        _fsync(sub.parent)
+    manifest = {k: v for k, v in snap.manifest.items() if k not in ("indexes", "sizes")}
+    manifest |= dict(
+        format_version=FORMAT_VERSION,
+        files={n: _sha256(folder / n) for n in names},
+        sizes={n: (folder / n).stat().st_size for n in names},
+    ) | ({"indexes": indexes} if indexes else {})
     _fsync_write(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode())
 
 
-def save(index_dir: Path, snap: Snapshot) -> None:
-    """Write `snap` as the new current generation of `index_dir` (atomic)."""
+def _files(folder: Path) -> list[str]:
+    """Every file of a generation but its manifest, as paths relative to the folder."""
+    found = (p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    return sorted(n for n in found if n != "manifest.json")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def save(index_dir: Path, snap: Snapshot, write_indexes: Callable[[Path], dict] | None = None) -> Path:
+    """Write `snap` (and the search indexes `write_indexes` writes, see `write_generation`)
+    as the new current generation of `index_dir`, atomically; the generation folder."""
     name = f"gen-{time.time_ns():x}-{os.getpid()}"
     previous = _pointer_name(index_dir)
     pointer = index_dir / f".CURRENT.{os.getpid()}.tmp"
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        write_generation(index_dir / name, snap)
+        write_generation(index_dir / name, snap, write_indexes)
         _fsync_write(pointer, name.encode())
         os.replace(pointer, index_dir / "CURRENT")
     except OSError as exc:
@@ -117,6 +163,7 @@ def save(index_dir: Path, snap: Snapshot) -> None:
     for old in index_dir.glob("gen-*"):
         if old.name not in (name, previous):
             shutil.rmtree(old, ignore_errors=True)
+    return index_dir / name
 
 
 def _pointer_name(index_dir: Path) -> str | None:
@@ -159,10 +206,10 @@ def _read_manifest(folder: Path, index_dir: Path) -> dict:
         if isinstance(exc, FileNotFoundError) and not folder.is_dir():
             raise _Vanished(f"{folder} vanished while it was read") from exc
         raise IndexDamagedError(f"{path} is unreadable ({exc}); {rebuild_hint(index_dir)}") from exc
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") not in READABLE_FORMATS:
         raise IndexMismatchError(
             f"{index_dir} has index format {manifest.get('format_version')}, this version reads "
-            f"format {FORMAT_VERSION}; {rebuild_hint(index_dir)}"
+            f"formats {', '.join(map(str, READABLE_FORMATS))}; {rebuild_hint(index_dir)}"
         )
     return manifest
 
@@ -183,19 +230,7 @@ def _load(folder: Path, index_dir: Path) -> Snapshot:
     if not folder.is_dir():
         raise _Vanished(f"{folder} vanished while it was read")
     manifest = _read_manifest(folder, index_dir)
-    for name in FILES:
-        path = folder / name
-        expected = manifest.get("files", {}).get(name)
-        try:
-            actual = _sha256(path)
-        except FileNotFoundError:
-            if not folder.is_dir():
-                raise _Vanished(f"{folder} vanished while it was read") from None
-            actual = None
-        if expected is None or actual != expected:
-            raise IndexDamagedError(
-                f"index file {path} is missing or damaged (checksum mismatch); {rebuild_hint(index_dir)}"
-            )
+    _check_files(folder, index_dir, manifest, full=False)
     try:
         documents = {}
         for line in (folder / "documents.jsonl").read_text().splitlines():
@@ -227,7 +262,35 @@ def _load(folder: Path, index_dir: Path) -> Snapshot:
             f"{folder}: the passages of {', '.join(disagree[:3])} are not the text their vectors "
             f"were made from; {rebuild_hint(index_dir)}"
         )
-    return Snapshot(manifest, documents, passages, vectors)
+    return Snapshot(manifest, documents, passages, vectors, folder)
+
+
+def _check_files(folder: Path, index_dir: Path, manifest: dict, full: bool) -> None:
+    """Every file the manifest lists is there, at its recorded size; the JSONL files (or,
+    when `full`, all of them) hash to their recorded SHA-256. A format 2 index recorded
+    no sizes: its files are hashed, as that format always was."""
+    hashes, sizes = manifest.get("files", {}), manifest.get("sizes")
+    for name in sorted(set(FILES) | set(hashes)):
+        path = folder / name
+        try:
+            ok = name in hashes and (sizes is None or path.stat().st_size == sizes.get(name))
+            if ok and (full or sizes is None or name in HASHED_ON_LOAD):
+                ok = _sha256(path) == hashes[name]
+        except FileNotFoundError:
+            if not folder.is_dir():
+                raise _Vanished(f"{folder} vanished while it was read") from None
+            ok = False
+        if not ok:
+            raise IndexDamagedError(
+                f"index file {path} is missing or damaged (size or checksum mismatch); {rebuild_hint(index_dir)}"
+            )
+
+
+def verify(index_dir: Path) -> None:
+    """Hash every file of the current generation against the manifest (reads them whole:
+    seconds at a million passages); IndexDamagedError names the first that differs."""
+    folder = current_folder(index_dir)
+    _check_files(folder, index_dir, _read_manifest(folder, index_dir), full=True)
 
 
 def release_pages(vectors: np.ndarray) -> None:
