@@ -268,14 +268,19 @@ def render_evidence(answer: Answer, extra: list[Passage], show_score: bool, lang
     return html_
 
 
-def picker_entries(answer: Answer, extra: list[Passage]) -> list[tuple[str, str, int, int, int | None]]:
-    """(key, source, start, end, page) of every card that can be opened, in card order."""
-    entries = [
-        (cite_key(c.n, c.source), c.source, c.quote_start, c.quote_end, c.page) for c in answer.citations
-    ]
+def picker_entries(answer: Answer, extra: list[Passage]) -> list[tuple[str, Citation | Passage]]:
+    """(picker key, the citation or passage itself) of every card that can be opened, in card order."""
     first = len(answer.citations) + 1
-    entries += [(cite_key(n, p.source), p.source, p.start, p.end, None) for n, p in enumerate(extra, first)]
-    return entries
+    return [(cite_key(c.n, c.source), c) for c in answer.citations] + [
+        (cite_key(n, p.source), p) for n, p in enumerate(extra, first)
+    ]
+
+
+def marked_span(item: Citation | Passage) -> tuple[int, int, int | None]:
+    """Offsets to mark in the source and the page to show: a citation's quote, a passage whole."""
+    if isinstance(item, Citation):
+        return item.quote_start, item.quote_end, item.page
+    return item.start, item.end, None
 
 
 def page_span(pages: tuple[int, ...], length: int, page: int | None) -> tuple[int, int]:
@@ -468,14 +473,15 @@ def build_app(assistant: Assistant, max_upload_bytes: int | None = None):
         )  # fmt: skip
 
     def open_source(key, entries, lang_choice):
-        for k, source, start, end, page in entries or []:
-            if k == key:
-                try:
-                    doc = assistant.document(source)
-                except KeyError:  # removed since it was cited
-                    return ""
-                return render_source(source, doc.text, start, end, page, doc.pages, lang_of(lang_choice))
-        return ""
+        item = dict(entries or []).get(key)
+        if item is None:
+            return ""
+        try:
+            doc = assistant.document(item.source)
+        except KeyError:  # removed since it was cited
+            return ""
+        start, end, page = marked_span(item)
+        return render_source(item.source, doc.text, start, end, page, doc.pages, lang_of(lang_choice))
 
     def add_documents(files, lang_choice, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio injects it)
         lang = lang_of(lang_choice)

@@ -706,7 +706,8 @@ def _one_line(text: str, limit: int = 240) -> str:
 def sources_markdown(answer: Answer, lang: str | None = None) -> str:
     """The numbered source list a chat client shows under the answer.
 
-    >>> c = records.Citation(1, "a.txt", "Quận 1 có 8.033 đảng viên.", "8.033 đảng viên", 0, 26, 1.0)
+    >>> p = Passage("a.txt", "Quận 1 có 8.033 đảng viên.", 0, 26, 1.0)
+    >>> c = records.Citation(1, p, "8.033 đảng viên", 10, 25)
     >>> print(sources_markdown(Answer("q", "8.033 đảng viên [1]", True, [c]), "en"))
     **Sources**
     - [1] `a.txt` — “8.033 đảng viên”

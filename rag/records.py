@@ -36,25 +36,44 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
-    """Evidence behind one `[n]` marker.
+    """Evidence behind one `[n]` marker: the cited passage as retrieved, and the exact
+    evidence span inside it.
 
-    `text` is the cited passage (`source_text[start:end]`), `quote` the exact evidence
-    span inside it, and `also` the other sources of near-duplicate passages merged here.
+    `quote` is `source_text[quote_start:quote_end]`, inside the passage's span; `also`
+    names the other sources of near-duplicate passages merged here.
     """
 
     n: int
-    source: str
-    text: str
+    passage: Passage
     quote: str
-    start: int
-    end: int
-    score: float
+    quote_start: int  # offsets of `quote` in the source text
+    quote_end: int
     also: tuple[str, ...] = ()
-    quote_start: int = 0  # offsets of `quote` in the source text
-    quote_end: int = 0
     page: int | None = None  # 1-based page of the quote (PDF, TIFF); None for other formats
     heading: str = ""  # heading path of the quote, e.g. "Bộ luật Lao động › Chương VII › Điều 107 › Khoản 1"
     ocr: bool = False  # the quote was read from a page image by OCR
+
+    @property
+    def source(self) -> str:
+        return self.passage.source
+
+    @property
+    def text(self) -> str:
+        """The cited passage (`source_text[start:end]`)."""
+        return self.passage.text
+
+    @property
+    def start(self) -> int:
+        return self.passage.start
+
+    @property
+    def end(self) -> int:
+        return self.passage.end
+
+    @property
+    def score(self) -> float:
+        """The passage's score in the ranking the answer was read from."""
+        return round(float(self.passage.score), 4)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Rendering of answers and citations: the highlight sits exactly on the quote."""
 
 import re
+from dataclasses import replace
 
 import ui
 from rag import Answer, Citation, Passage
@@ -12,9 +13,8 @@ def _citation():
     end = len(source)
     quote = "với 8.033 đảng viên."
     qs = source.index(quote)
-    return source, Citation(
-        1, "a.txt", source[start:end], quote, start, end, 0.5, ("b.txt",), qs, qs + len(quote)
-    )
+    passage = Passage("a.txt", source[start:end], start, end, 0.5)
+    return source, Citation(1, passage, quote, qs, qs + len(quote), ("b.txt",))
 
 
 def test_highlight_is_exactly_the_quote():
@@ -31,6 +31,7 @@ def test_source_view_marks_the_span_in_the_whole_document():
     view = ui.render_source("a.txt", source, c.quote_start, c.quote_end)
     assert re.search(r"<mark>(.*?)</mark>", view).group(1) == c.quote
     assert view.count("<mark>") == 1 and "Mở đầu." in view
+    assert ui.marked_span(c) == (c.quote_start, c.quote_end, None)  # what the picker opens
 
 
 def test_abstention_looks_different_and_offers_related_passages_that_open():
@@ -39,7 +40,8 @@ def test_abstention_looks_different_and_offers_related_passages_that_open():
     html = ui.render_evidence(answer, related, show_score=False, lang="vi")
     assert "notfound" in html and "Đoạn liên quan." in html and "<mark>" not in html
     assert 'data-cite="[1] a.txt"' in html  # a related card opens its source like a citation
-    assert ui.picker_entries(answer, related) == [("[1] a.txt", "a.txt", 0, 15, None)]
+    assert ui.picker_entries(answer, related) == [("[1] a.txt", related[0])]
+    assert ui.marked_span(related[0]) == (0, 15, None)
     bubble = ui.chat_message(answer, 0.05, "vi")
     assert "Không có trong tài liệu" in bubble and "0.05" in bubble and "bên dưới" not in bubble
     found = Answer("q", "8.033 đảng viên [1]", True, [_citation()[1]])
@@ -67,9 +69,7 @@ def test_other_passages_are_on_the_citations_score_scale():
 
 def test_names_and_questions_are_shown_as_typed_never_as_markup():
     source, c = _citation()
-    tricky = Citation(
-        1, 'báo "cáo".txt', c.text, c.quote, c.start, c.end, 0.5, (), c.quote_start, c.quote_end
-    )
+    tricky = Citation(1, replace(c.passage, source='báo "cáo".txt'), c.quote, c.quote_start, c.quote_end)
     card = ui.render_citation(tricky, show_score=False)
     assert 'data-cite="[1] báo &quot;cáo&quot;.txt"' in card
     assert ui.status_html([("Bỏ qua", "<img src=x onerror=alert(1)>.txt: empty")]).count("<img") == 0

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from rag.generation.subjects import Place, place_near, places
-from rag.language.normalize import fold, nfc, normalize_number
+from rag.language.normalize import fold, has_diacritics, nfc, normalize_number
 from rag.records import Citation, Claim, Passage
 
 # Chosen by eval/generative.py on the tune half of the hand-labelled claims
@@ -51,7 +51,9 @@ _ENUMERATOR = re.compile(
     r"|(?:in|according to)\s+(?:the\s+)?(?:passage|document|text)s?\s*,\s*)",
     re.I,
 )
-MIN_WORDS = 3  # fewer words than this ("51 [1]", "Buzz Aldrin [1]") state no claim that can be checked
+# Fewer words than this ("51 [1]", "Buzz Aldrin [1]") are a bare answer: with no question,
+# no claim that can be checked; with one, checked as the answer to it.
+MIN_WORDS = 3
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -215,14 +217,22 @@ def check(
         return claim(False, f"marker [{nowhere[0]}] points to no passage (there are {len(passages)})")
     cited = [(n, passages[n - 1]) for n in cites]
     content = _ENUMERATOR.sub("", _MARKER.sub(" ", sentence), count=1).strip()
+    label = "".join(f"[{n}]" for n in cites)
+    bare = len(_WORD.findall(content)) < MIN_WORDS
+    answer = content
+    if bare and question:
+        # A bare answer ("Buzz Aldrin [1]", "255.576 [1]") says "this is what was asked": it is
+        # checked as that statement, the answer with the question's words, in one span.
+        content = f"{content} {asked_part(question)}"
     premise = premise_numbers(content, question)
     # The similarity leaves out what the sentence repeats of the question's premise ("năm 2022").
     evidence, score = _best_span(_blank_premise(content, premise) if premise else content, cited)
-    label = "".join(f"[{n}]" for n in cites)
-    if len(_WORD.findall(content)) < MIN_WORDS:
+    if bare and not (question and _WORD.search(answer)):
         return claim(False, f"a fragment, not a sentence: nothing {label} could confirm", score, evidence)
-    if question and set(_folded_words(content)) <= set(_folded_words(question)):
+    if set(_folded_words(answer)) <= set(_folded_words(question)) and question:
         return claim(False, f"it repeats the question: nothing {label} could confirm", score, evidence)
+    if bare and not _contains(_folded_words(evidence.quote), _folded_words(answer)):
+        return claim(False, f"a bare answer that {label} does not give with the question's words", score, evidence)
     have = {normalize_number(x) for _, p in cited for x in _NUMBER.findall(p.text)}
     for m in _NUMBER.finditer(content):
         if m.start() not in premise and normalize_number(m.group()) not in have:
@@ -240,7 +250,7 @@ def check(
     why = negation_mismatch(content, evidence)
     if why:
         return claim(False, why, score, evidence)
-    why = missing_relation(content, question, evidence)
+    why = "" if bare else missing_relation(content, question, evidence)
     if why:
         return claim(False, why, score, evidence)
     if score < threshold:
@@ -444,7 +454,7 @@ def negation_mismatch(content: str, evidence: Citation | None) -> str:
     sentence negates a word its evidence does not ("không tham gia" against "tham gia"), or
     the evidence negates a word the sentence asserts.
 
-    >>> ev = Citation(1, "a.txt", "", "Quận 1 chưa có trường đại học.", 0, 0, 1.0)
+    >>> ev = Citation(1, Passage("a.txt", "Quận 1 chưa có trường đại học.", 0, 30), "Quận 1 chưa có trường đại học.", 0, 30)
     >>> negation_mismatch("Quận 1 có trường đại học", ev)
     "[1] says 'chưa có'"
     >>> negation_mismatch("Quận 1 chưa có trường đại học", ev), negation_mismatch("không gian văn hóa", ev)
@@ -480,7 +490,7 @@ def missing_relation(content: str, question: str, evidence: Citation | None) -> 
     "chủ biên", "huấn luyện viên"), must be in its evidence span: "Lê Văn Lan là chủ biên
     cuốn sách X [1]" is not what "[1] X (Lê Văn Lan, Phạm Văn Kính, Nguyễn Linh)" says.
 
-    >>> ev = Citation(1, "a.txt", "", "Barron là con trai của Donald Trump.", 0, 0, 1.0)
+    >>> ev = Citation(1, Passage("a.txt", "Barron là con trai của Donald Trump.", 0, 36), "Barron là con trai của Donald Trump.", 0, 36)
     >>> missing_relation("Barron là vợ của Donald Trump", "Ai là vợ của Donald Trump?", ev)
     "'vợ' of the question is not in [1]"
     >>> missing_relation("Barron là con trai của Donald Trump", "Con của Donald Trump là ai?", ev)
@@ -498,6 +508,21 @@ def missing_relation(content: str, question: str, evidence: Citation | None) -> 
         if fold(word).lower() in asked and fold(word).lower() not in have:
             return f"'{word}' of the question is not in [{evidence.n}]"
     return ""
+
+
+# Words that ask: a bare answer stands in their place ("Ai là X?" -> "<answer> là X").
+_ASKING = {*"ai gì nào đâu bao nhiêu mấy sao".split(), *"who whom whose what which where when how many much".split()}
+_ASKING_UNACCENTED = set("ai gi nao dau bao nhieu may sao".split())
+
+
+def asked_part(question: str) -> str:
+    """The question without its asking words, to be said of a bare answer.
+
+    >>> asked_part("Ai là người thứ hai đặt chân lên Mặt trăng?")
+    'là người thứ hai đặt chân lên Mặt trăng'
+    """
+    asking = _ASKING | (set() if has_diacritics(question) else _ASKING_UNACCENTED)
+    return " ".join(w for w in _WORD.findall(nfc(question)) if w.lower() not in asking)
 
 
 # A number with the word before it: the phrase a premise is written in ("năm 2022").
@@ -531,8 +556,7 @@ def _best_span(sentence: str, cited: list[tuple[int, Passage]]) -> tuple[Citatio
             if best is None or (score, -(b - a)) > (best[0], -(best[3] - best[2])):
                 best = (score, n, a, b, p)
     score, n, a, b, p = best  # type: ignore[misc]  # cited is never empty here
-    evidence = Citation(n, p.source, p.text, p.text[a:b], p.start, p.end, score,
-                        quote_start=p.start + a, quote_end=p.start + b)  # fmt: skip
+    evidence = Citation(n, p, p.text[a:b], p.start + a, p.start + b)
     return evidence, score
 
 

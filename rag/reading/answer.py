@@ -254,12 +254,7 @@ def _citation(n: int, ev: Evidence, q: Question, budget: int) -> tuple[Citation,
     """The citation of `ev` and its quote as the answer shows it."""
     a, b = _focus(ev, q)
     lo, hi, shown = quote_span(ev.text, a, b, budget)
-    p = ev.passage
-    citation = Citation(
-        n=n, source=p.source, text=p.text, quote=ev.text[lo:hi], start=p.start, end=p.end,
-        score=round(float(p.score), 4), also=tuple(ev.also),
-        quote_start=ev.start + lo, quote_end=ev.start + hi,
-    )  # fmt: skip
+    citation = Citation(n, ev.passage, ev.text[lo:hi], ev.start + lo, ev.start + hi, also=tuple(ev.also))
     return citation, shown
 
 
