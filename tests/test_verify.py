@@ -51,10 +51,10 @@ PASSAGES = {
 
 # question, generated sentence, cited passages (numbered [1], [2], … in this order)
 SUPPORTED = [
-    ("Quận 1 có bao nhiêu đảng viên?", "Đảng bộ quận 1 hiện có 8.033 đảng viên [1].", ["q1_members"]),
+    ("Quận 1 có bao nhiêu đảng viên?", "Đảng bộ quận 1 có 8.033 đảng viên [1].", ["q1_members"]),
     ("Quận 1 có bao nhiêu đảng viên?", "Đảng bộ quận 1 có 8033 đảng viên [1].", ["q1_members"]),
     # An English question names the same district.
-    ("How many party members are there in District 1?", "Đảng bộ quận 1 hiện có 8.033 đảng viên [1].", ["q1_members"]),
+    ("How many party members are there in District 1?", "Đảng bộ quận 1 hiện có 51 tổ chức cơ sở đảng với 8.033 đảng viên [1].", ["q1_members"]),
     # The figure in a clause after ";" that names no district: the passage's district before it.
     ("Đảng bộ quận Tân Bình có bao nhiêu đảng viên?", "Tổng số đảng viên Đảng bộ quận Tân Bình là 12.554 đảng viên [1].", ["tb_members"]),
     # The same, across sentences: "quận 1 …. Tình hình … trên địa bàn quận …; thu ngân sách … 15,83% năm".
@@ -63,9 +63,9 @@ SUPPORTED = [
     ("Quận Tân Bình có bao nhiêu đảng viên?", "Đảng bộ quận Tân Bình có tổng số đảng viên là 12.554 đảng viên [2].", ["q1_members", "tb_members"]),
     ("Quận 1 có bao nhiêu cơ quan ngoại giao?", "Quận 1 có 28 cơ quan ngoại giao [1].", ["q1_facts"]),
     ("Dân số quận 1 là bao nhiêu?", "Dân số quận 1 là 141.556 người [1].", ["q1_facts"]),
-    ("Tỉ lệ đảng viên quận 1 tham gia học tập nghị quyết là bao nhiêu?", "Tỉ lệ đảng viên quận 1 tham gia học tập nghị quyết đạt 94,27% [1].", ["q1_share"]),
+    ("Tỉ lệ đảng viên quận 1 tham gia học tập nghị quyết là bao nhiêu?", "Đảng viên quận 1 tham gia nghiên cứu, học tập, quán triệt nghị quyết đạt tỉ lệ 94,27% [1].", ["q1_share"]),
     # "Trong đoạn văn [1], …" is format; "năm 2022" is the question's premise, not the passage's figure.
-    ("Trong năm 2022, Đảng bộ quận 1 có bao nhiêu đảng viên?", "Trong đoạn văn [1], Đảng bộ quận 1 hiện có 8.033 đảng viên trong năm 2022.", ["q1_members"]),
+    ("Trong năm 2022, Đảng bộ quận 1 có bao nhiêu đảng viên?", "Trong đoạn văn [1], năm 2022 Đảng bộ quận 1 hiện có 51 tổ chức cơ sở đảng với 8.033 đảng viên.", ["q1_members"]),
 ]  # fmt: skip
 
 # question, generated sentence, cited passages, words the reason must hold
@@ -146,6 +146,8 @@ def test_a_bare_figure_answers_for_the_question_s_subject():
         ("How many members in District 3?", [("district", "3")]),
         ("quan 1 co bao nhieu phuong", [("district", "1")]),
         ("mạng xã hội, Quận ủy, thành phố đã", []),
+        # Folded, "quân" (army) and "tính" (compute) read like "quận" and "tỉnh".
+        ("quân Nguyên, bài Tiến Quân Ca, máy tính Bkav", []),
     ],
 )
 def test_places_a_sentence_names(text, expected):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.language.normalize import fold, nfc
+from rag.language.normalize import fold, nfc, strip_marks
 
 # Head word (folded, lower case) -> level. A figure given to another place of the same level
 # is another place's figure; levels differ so that "thành phố Thủ Đức" and "quận 1" are not
@@ -34,6 +34,13 @@ LEVELS: dict[str, str] = {
     "phuong": "ward", "xa": "ward", "thi tran": "ward", "ward": "ward", "commune": "ward",
     "thanh pho": "city", "tp": "city", "city": "city",
     "tinh": "province", "province": "province",
+}  # fmt: skip
+# The heads as written with their diacritics: folded, "quân Nguyên" (an army), "Tiến Quân Ca"
+# and "máy tính Bkav" would read as places. A head typed with no diacritics at all ("quan 1")
+# is taken too.
+_WRITTEN_HEADS = {
+    *"quận huyện phường xã tỉnh district ward commune city province tp".split(),
+    "thị xã", "thị trấn", "thành phố",
 }  # fmt: skip
 _HEAD = "|".join(sorted((h.replace(" ", r"\s+") for h in LEVELS), key=len, reverse=True))
 # The name after a head: a number ("quận 1", "phường 05") or capitalised words ("quận Tân
@@ -90,7 +97,7 @@ def places(text: str) -> list[Place]:
     [('district', '1'), ('district', 'tan binh'), ('city', 'hcm')]
     >>> [(p.level, p.key) for p in places("How many members has District 03? Tan Binh District")]
     [('district', '3'), ('district', 'tan binh')]
-    >>> places("Quận ủy, xã hội, thành phố đã")
+    >>> places("Quận ủy, xã hội, thành phố đã, quân Nguyên, máy tính Bkav")
     []
     """
     text = nfc(text)
@@ -104,6 +111,9 @@ def places(text: str) -> list[Place]:
         if any(p.start <= m.start() < p.end for p in found):
             continue
         head = re.sub(r"\s+", " ", m.group("head").lower())
+        written = re.sub(r"\s+", " ", text[m.start("head") : m.end("head")].lower())
+        if written not in _WRITTEN_HEADS and strip_marks(written) != written:
+            continue
         name = m.group("num") or m.group("words")
         found.append(Place(LEVELS[head], _key(name), m.start(), m.end(), text[m.start() : m.end()]))
     return sorted(found, key=lambda p: p.start)
