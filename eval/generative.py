@@ -16,8 +16,18 @@ passages it was shown, so claims are re-checked offline at any threshold.
 Labels (`--labels`): one generated sentence a line, `{"id", "sentence", "label"}` with
 label "supported" (every fact in it is stated by the passages it cites) or "wrong" (it
 states something its cited passages do not: a wrong figure or name, an unsupported
-statement, or a marker to the wrong passage). The threshold is chosen on the labels of
+statement, a figure of another subject than the one asked about, or a marker to the wrong
+passage). Sentences that state nothing (a cut-off "Trong đoạn văn [3], ông", "[số đoạn: 1]",
+the question repeated) are not labelled. Labels are written from `show`'s output, which
+prints passages and sentences but no verdict. The threshold is chosen on the labels of
 tune-side questions (eval/split.py) and reported on the check side.
+
+The labelled sample: the 64 sentences of the first run (the seeds dev set and ViQA dev
+1-40), and the sentences of a second run over questions no rule was written for (the other
+42 seeds questions, eval/questions/seeds.jsonl, and ViQA dev 41-80):
+
+    python -m eval.generative run --llm URL --llm-model qwen --seeds eval/questions/seeds.jsonl \\
+        --viqa-start 40 --viqa-n 40 --skip eval/figures/generative_qwen_runs.jsonl --out more.jsonl
 """
 
 from __future__ import annotations
@@ -46,6 +56,15 @@ TARGET_FLAGGED = 0.95  # share of wrong claims the verifier must flag (issue #13
 MOVED_TO_TUNE = {
     "s02": "2026-11-23: '51 [1]' (a bare figure) led to the fragment rule in rag/generation/verify.py",
     "s08": "2026-11-23: '27 chi bộ' against the passage's '27 đảng bộ' led to the unit check",
+    "s12": "2026-11-23: Quận 1's and Tân Bình's figures given for Quận 3 led to the subject check "
+    "(rag/generation/subjects.py, verify.unbound_figure)",
+    "q9350e85c29": "2026-11-23: 'năm 1901' taken from the question was read with q3239ab2c28's "
+    "'1789' (tune) before the premise rule (verify.premise_numbers) was written",
+    "s09": "2026-11-23: 'Trong đoạn văn [1], …' was read with tune answers of that form before the "
+    "rule that takes it for format",
+    "q98dce370ab": "2026-11-23: the same ('Trong đoạn văn [n], …')",
+    "qdecb54b16f": "2026-11-23: its answer 'Tổng thống Iran [1]' (the question repeated) led to the "
+    "echo rule; no labelled sentence",
 }
 
 
@@ -99,10 +118,12 @@ def _outcome(final: Answer) -> str:
     return "fallback: nothing verified" if final.notice in unverified else "fallback: server error"
 
 
-def questions(viqa_n: int) -> list[dict]:
-    """Seeds and ViQA questions interleaved, so that a run stopped early covers both sets."""
-    seeds = [{**q, "set": "seeds"} for q in _jsonl(SEEDS_DEV)]
-    viqa = [{**q, "set": "viqa"} for q in _jsonl(VIQA / "dev.jsonl")[:viqa_n]]
+def questions(viqa_n: int, seeds_file: Path = SEEDS_DEV, viqa_start: int = 0) -> list[dict]:
+    """Seeds and ViQA questions interleaved, so that a run stopped early covers both sets.
+
+    ViQA: the `viqa_n` dev questions from the `viqa_start`-th, in file order."""
+    seeds = [{**q, "set": "seeds"} for q in _jsonl(seeds_file)]
+    viqa = [{**q, "set": "viqa"} for q in _jsonl(VIQA / "dev.jsonl")[viqa_start : viqa_start + viqa_n]]
     order = sorted(
         range(len(seeds) + len(viqa)),
         key=lambda i: i / len(seeds) if i < len(seeds) else (i - len(seeds)) / len(viqa),
@@ -115,11 +136,11 @@ def run(args) -> int:
     config = LLMConfig(
         args.llm, args.llm_model, max_tokens=args.max_tokens, read_timeout=600, max_seconds=900
     )
-    done = {r["id"] for r in _jsonl(args.out)} if args.out.exists() else set()
+    done = {r["id"] for path in [args.out, *args.skip] if path.exists() for r in _jsonl(path)}
     assistants: dict[str, Assistant] = {}
     with args.out.open("a", encoding="utf-8") as out:
         shard, shards = map(int, args.shard.split("/"))
-        for i, q in enumerate(questions(args.viqa_n)):
+        for i, q in enumerate(questions(args.viqa_n, args.seeds, args.viqa_start)):
             if q["id"] in done or i % shards != shard:  # resumable: a long run can be stopped and continued
                 continue
             if q["set"] not in assistants:
@@ -142,7 +163,7 @@ def passages_of(row: dict) -> list[Passage]:
 
 
 def claims_of(row: dict, threshold: float):
-    return verify.verify(row["generated"].strip(), passages_of(row), threshold)
+    return verify.verify(row["generated"].strip(), passages_of(row), threshold, row["question"])
 
 
 def final_text(row: dict, threshold: float, drop: bool) -> tuple[str, bool]:
@@ -153,6 +174,27 @@ def final_text(row: dict, threshold: float, drop: bool) -> tuple[str, bool]:
     if not good:
         return row["extractive"], row["extractive_found"]
     return (" ".join(c.text for c in good) if drop else row["generated"].strip()), True
+
+
+def shown_as_verified_wrongly(row: dict, threshold: float) -> int:
+    """Sentences the user would be shown as verified that the verifier did not verify: the
+    answer built as the assistant builds it (generate.finish), both with unverified sentences
+    kept (each marked from its claim, the notice counting the verified ones) and dropped
+    (only verified sentences in the text). 0 by design; counted, not assumed."""
+    extractive = Answer(row["question"], row["extractive"], row["extractive_found"], lang=row["lang"])
+    wrong = 0
+    for drop in (False, True):
+        settings = generate.GenerationSettings(threshold=threshold, drop_unverified=drop)
+        shown = generate.finish(extractive, row["generated"], passages_of(row), "model", settings)
+        if shown.generated_by is None:
+            continue  # the extractive fallback: no sentence is marked
+        truth = {c.text: c.verified for c in claims_of(row, threshold)}
+        wrong += sum(c.verified and not truth.get(c.text, False) for c in shown.claims)
+        counted = int(shown.notice.split("/")[0].split()[-1]) if "/" in shown.notice else None
+        wrong += counted is not None and counted != sum(truth.values())
+        if drop:
+            wrong += sum(not ok and text in shown.text for text, ok in truth.items())
+    return wrong
 
 
 def flag_rates(labels: list[dict], rows: dict[str, dict], threshold: float) -> dict:
@@ -190,17 +232,25 @@ def choose_threshold(labels: list[dict], rows: dict[str, dict]) -> float:
 
 
 def score(args) -> int:
-    rows_list = [row for path in args.results for row in _jsonl(path)]
+    # Each row knows its run (the results file), so that one command reports every run
+    # ("generative_qwen_runs: seeds") and all of them together ("all: seeds").
+    rows_list = [{**row, "run": path.stem} for path in args.results for row in _jsonl(path)]
     rows = {r["id"]: r for r in rows_list}
     labels = _jsonl(args.labels) if args.labels and args.labels.exists() else []
+    labels = [lab for lab in labels if lab["id"] in rows]  # the runs given hold these answers
     sides = {name: [lab for lab in labels if side(lab["id"]) == name] for name in ("tune", "check")}
     threshold = args.threshold
     if labels and threshold is None:
         threshold = choose_threshold(sides["tune"], rows)
     threshold = verify.THRESHOLD if threshold is None else threshold
     out: dict = {"threshold": threshold, "sets": {}}
-    for name in sorted({r["set"] for r in rows_list}) + ["all"]:
-        group = [r for r in rows_list if name in ("all", r["set"])]
+    groups = {}
+    for run in [*dict.fromkeys(r["run"] for r in rows_list), "all"]:
+        in_run = [r for r in rows_list if run in ("all", r["run"])]
+        for name in sorted({r["set"] for r in in_run}):
+            groups[f"{run}: {name}"] = [r for r in in_run if r["set"] == name]
+        groups[f"{run}: all"] = in_run
+    for name, group in groups.items():
         claims = [c for r in group for c in claims_of(r, threshold)]
         finals = [final_text(r, threshold, drop=False) for r in group]
         dropped = [final_text(r, threshold, drop=True) for r in group]
@@ -218,6 +268,7 @@ def score(args) -> int:
             "fallback_share": round(fell_back / len(group), 3),
             "server_errors": sum(r["outcome"] == "fallback: server error" for r in group),
             "always_answered": all(t.strip() for t, _ in finals),
+            "unverified_shown_as_verified": sum(shown_as_verified_wrongly(r, threshold) for r in group),
             "median_seconds": _median([r["seconds"] for r in group]),
             "median_pieces": _median([r["pieces"] for r in group]),
         }  # fmt: skip
@@ -260,6 +311,11 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--llm-model", default="default")
     r.add_argument("--max-tokens", type=int, default=80)
     r.add_argument("--viqa-n", type=int, default=40)
+    r.add_argument("--viqa-start", type=int, default=0, help="skip this many ViQA dev questions first")
+    r.add_argument("--seeds", type=Path, default=SEEDS_DEV, help="seeds questions (default: the dev 16)")
+    r.add_argument(
+        "--skip", type=Path, nargs="*", default=[], help="results files whose questions are not asked again"
+    )
     r.add_argument("--seeds-index", type=Path, default=CACHE / "generative-seeds-index")
     r.add_argument("--viqa-index", type=Path, default=CACHE / "viqa-index")
     r.add_argument("--out", type=Path, required=True)
