@@ -30,7 +30,7 @@ from rag.generation.generate import stream as generate_stream
 from rag.generation.llm import LLMConfig
 from rag.ingest.loader import SUPPORTED
 from rag.model.embedding import duration
-from rag.search.backend import open_backend
+from rag.search.location import open_backend
 
 ROOT = Path(__file__).resolve().parent
 log = logging.getLogger("rag.ui")

@@ -43,7 +43,7 @@ def settled_rss_mb() -> float:
     negative growth)."""
     import gc
 
-    from rag.search.backend import _return_freed_memory
+    from rag.search.files import _return_freed_memory
 
     gc.collect()
     _return_freed_memory()
@@ -214,7 +214,7 @@ def hybrid_curve(data: Path, sizes: list[int]) -> list[dict]:
     """
     from rag import Assistant
     from rag.model.embedding import shared
-    from rag.search.backend import FileBackend, FileIndex
+    from rag.search.files import FileBackend, FileIndex
     from rag.search.passages import PassageTable
     from rag.search.store import Snapshot
     from rag.search.store import load as load_index

@@ -185,11 +185,7 @@ class Citation(BaseModel):
 
     @classmethod
     def of(cls, c: records.Citation) -> Citation:
-        return cls(
-            n=c.n, source=c.source, text=c.text, quote=c.quote, start=c.start, end=c.end, score=c.score,
-            also=list(c.also), quote_start=c.quote_start, quote_end=c.quote_end, page=c.page,
-            heading=c.heading, ocr=c.ocr,
-        )  # fmt: skip
+        return cls(**c.as_dict())
 
 
 class Claim(BaseModel):

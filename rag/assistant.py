@@ -29,7 +29,8 @@ from rag.reading import answer as answering
 from rag.reading import followup
 from rag.reading.evidence import Reader
 from rag.records import Answer, Document, Passage
-from rag.search.backend import Backend, SearchIndex, open_backend
+from rag.search.backend import Backend, SearchIndex
+from rag.search.location import open_backend
 from rag.search.retrieval import RetrievalSettings, Retriever
 from rag.search.update import UpdateReport, check_compatible, log_report, plan, refuse_duplicates
 

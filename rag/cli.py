@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import sys
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 from rag.errors import RagError
 
@@ -111,7 +111,7 @@ def _ask(args) -> int:
     assistant = Assistant.load(args.index_dir, llm=llm, backend=args.backend)
     assistant.generation = replace(assistant.generation, drop_unverified=args.drop_unverified)
     if args.json:
-        print(json.dumps(asdict(assistant.ask(args.question)), ensure_ascii=False, indent=2))
+        print(json.dumps(assistant.ask(args.question).as_dict(), ensure_ascii=False, indent=2))
         return 0
     answer = None
     for event in assistant.ask_stream(args.question):  # the model's text as it comes, then the check

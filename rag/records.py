@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,15 @@ class Citation:
         """The passage's score in the ranking the answer was read from."""
         return round(float(self.passage.score), 4)
 
+    def as_dict(self) -> dict:
+        """Flat, as the CLI's and the API's JSON give it (the passage's fields inline)."""
+        return {
+            "n": self.n, "source": self.source, "text": self.text, "quote": self.quote,
+            "start": self.start, "end": self.end, "score": self.score, "also": list(self.also),
+            "quote_start": self.quote_start, "quote_end": self.quote_end, "page": self.page,
+            "heading": self.heading, "ocr": self.ocr,
+        }  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -111,3 +120,11 @@ class Answer:
     # The passages read for this answer, best first, scored on the same scale as the
     # citations: the UI's "other passages" are these, so their scores are comparable.
     passages: list[Passage] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """The answer as JSON gives it: citations (and claims' evidence) flat."""
+        out = asdict(self)
+        out["citations"] = [c.as_dict() for c in self.citations]
+        for claim, c in zip(out["claims"], self.claims):
+            claim["evidence"] = c.evidence.as_dict() if c.evidence is not None else None
+        return out

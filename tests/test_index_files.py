@@ -135,7 +135,7 @@ def _generation(index_dir: Path) -> Path:
 
 
 def test_a_saved_index_holds_its_search_indexes_and_load_maps_them(index_copy):
-    from rag.search.backend import FileBackend, FileIndex
+    from rag.search.files import FileBackend, FileIndex
     from rag.search.lexical import TermTable
 
     folder = _generation(index_copy)

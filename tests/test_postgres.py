@@ -13,7 +13,8 @@ import pytest
 from rag.errors import IndexMismatchError, IndexNotFoundError
 from rag.records import Document, Passage
 from rag.search import pgschema, store
-from rag.search.backend import Change, FileIndex
+from rag.search.backend import Change
+from rag.search.files import FileIndex
 from rag.search.postgres import PostgresBackend
 
 QUESTIONS = [

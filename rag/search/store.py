@@ -2,7 +2,7 @@
 
 Layout: `index_dir/CURRENT` names a generation folder holding `manifest.json`,
 `documents.jsonl`, `passages.jsonl`, `vectors.npy` and the search indexes built from
-them (rag/search/backend.py writes them: `lexical/`, BM25 as .npy arrays, and
+them (rag/search/files.py writes them: `lexical/`, BM25 as .npy arrays, and
 `dense.faiss`). A save writes a whole new generation, then replaces CURRENT in one
 `os.replace`; a crash at any point leaves the previous generation in place and usable.
 
