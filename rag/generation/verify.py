@@ -255,6 +255,8 @@ def check(
     for name in names(content):
         if not any(_contains(words, _folded_words(name)) for words in folded):
             return claim(False, f"name {name} is not in {label}", score, evidence)
+    if evidence is not None and tag_list(evidence.quote):
+        return claim(False, f"[{evidence.n}] is a list of names or tags: it states nothing", score, evidence)
     why = unbound_figure(content, question, cited, premise)
     if why:
         return claim(False, why, score, evidence)
@@ -324,6 +326,30 @@ def miscounted(content: str, cited: list[tuple[int, Passage]], exempt: set[int])
 def _place_numbers(content: str) -> set[int]:
     """Offsets of the numbers that name a place ("quận 1"): not figures."""
     return {m.start() for p in places(content) for m in _NUMBER.finditer(content, p.start, p.end)}
+
+
+_LIST_CUT = re.compile(r"\s*[,;/|]\s+")
+LIST_SEGMENTS = 4  # at least this many short, mostly capitalised segments make a tag list
+LIST_WORDS = 6
+
+
+def tag_list(span: str) -> bool:
+    """Whether a span is a list of names or tags rather than a statement: four or more
+    segments between commas, slashes or bars, none longer than six words, most words
+    capitalised. Placing words side by side states no relation between them.
+
+    >>> tag_list("Tân chủ tịch PVN , Tập đoàn Dầu khí Việt Nam , Trần Sỹ Thanh , Nguyễn Quốc Khánh , Đinh La Thăng")
+    True
+    >>> tag_list("Bộ phim có sự góp mặt của dàn diễn viên lớn , bao gồm Leonardo DiCaprio , Ellen Page , Tom Hardy")
+    False
+    >>> tag_list("với 10 phường, 66 khu phố và 874 tổ dân phố, dân số 141.556 người; có 28 cơ quan ngoại giao")
+    False
+    """
+    parts = [p for p in _LIST_CUT.split(span.strip(" .…")) if _WORD.search(p)]
+    if len(parts) < LIST_SEGMENTS or any(len(_WORD.findall(p)) > LIST_WORDS for p in parts):
+        return False
+    words = [w for p in parts for w in _WORD.findall(p) if not w[0].isdigit()]
+    return bool(words) and sum(w[0].isupper() for w in words) / len(words) > 0.5
 
 
 def premise_numbers(content: str, question: str) -> set[int]:
