@@ -22,12 +22,18 @@ the question repeated) are not labelled. Labels are written from `show`'s output
 prints passages and sentences but no verdict. The threshold is chosen on the labels of
 tune-side questions (eval/split.py) and reported on the check side.
 
-The labelled sample: the 64 sentences of the first run (the seeds dev set and ViQA dev
-1-40), and the sentences of a second run over questions no rule was written for (the other
-42 seeds questions, eval/questions/seeds.jsonl, and ViQA dev 41-80):
+The labelled sample: the 64 sentences of the first run (eval/figures/generative_qwen_runs.jsonl:
+the seeds dev set and ViQA dev 1-40), and 125 sentences of two runs over questions no rule
+was written for (…_runs2.jsonl: the other 42 seeds questions of eval/questions/seeds.jsonl and
+ViQA dev 41-80; …_runs3.jsonl: ViQA dev 81-120), labelled from `show` before any verdict on
+them was seen; rules changed after that were changed on tune-side verdicts only:
 
     python -m eval.generative run --llm URL --llm-model qwen --seeds eval/questions/seeds.jsonl \\
-        --viqa-start 40 --viqa-n 40 --skip eval/figures/generative_qwen_runs.jsonl --out more.jsonl
+        --viqa-start 40 --viqa-n 40 --skip eval/figures/generative_qwen_runs.jsonl \\
+        --out eval/figures/generative_qwen_runs2.jsonl
+    python -m eval.generative run --llm URL --llm-model qwen --seeds eval/questions/seeds.jsonl \\
+        --viqa-start 80 --viqa-n 40 --out eval/figures/generative_qwen_runs3.jsonl \\
+        --skip eval/figures/generative_qwen_runs.jsonl eval/figures/generative_qwen_runs2.jsonl
 """
 
 from __future__ import annotations
