@@ -71,6 +71,8 @@ MOVED_TO_TUNE = {
     "q98dce370ab": "2026-11-23: the same ('Trong đoạn văn [n], …')",
     "qdecb54b16f": "2026-11-23: its answer 'Tổng thống Iran [1]' (the question repeated) led to the "
     "echo rule; no labelled sentence",
+    "e31": "2026-11-23: its verified sentence about another thing than quận 10 (the only question "
+    "where the generated answer was wrong and the extractive one right) led to verify.off_question",
 }
 
 
@@ -120,7 +122,9 @@ def run_one(assistant: Assistant, q: dict, config: LLMConfig) -> dict:
 def _outcome(final: Answer) -> str:
     if final.generated_by is not None:
         return "generated"
-    unverified = {p["fallback_unverified"] for p in generate.prompts().values()}
+    unverified = {
+        p[k] for p in generate.prompts().values() for k in ("fallback_unverified", "fallback_off_question")
+    }
     return "fallback: nothing verified" if final.notice in unverified else "fallback: server error"
 
 
@@ -172,14 +176,18 @@ def claims_of(row: dict, threshold: float):
     return verify.verify(row["generated"].strip(), passages_of(row), threshold, row["question"])
 
 
+def shown(row: dict, threshold: float, drop: bool) -> Answer:
+    """The Answer the user would get at `threshold`, built as the assistant builds it
+    (generate.finish): generated (all sentences, or the verified ones with `drop`), or the
+    extractive fallback when no sentence is verified or the verified ones are off the question."""
+    extractive = Answer(row["question"], row["extractive"], row["extractive_found"], lang=row["lang"])
+    settings = generate.GenerationSettings(threshold=threshold, drop_unverified=drop)
+    return generate.finish(extractive, row["generated"], passages_of(row), "model", settings)
+
+
 def final_text(row: dict, threshold: float, drop: bool) -> tuple[str, bool]:
-    """The answer the user would get at `threshold`: generated (all sentences, or the verified
-    ones with `drop`) when a sentence is verified, else the extractive fallback."""
-    claims = claims_of(row, threshold)
-    good = [c for c in claims if c.verified]
-    if not good:
-        return row["extractive"], row["extractive_found"]
-    return (" ".join(c.text for c in good) if drop else row["generated"].strip()), True
+    answer = shown(row, threshold, drop)
+    return answer.text, answer.found
 
 
 def shown_as_verified_wrongly(row: dict, threshold: float) -> int:
@@ -187,19 +195,17 @@ def shown_as_verified_wrongly(row: dict, threshold: float) -> int:
     answer built as the assistant builds it (generate.finish), both with unverified sentences
     kept (each marked from its claim, the notice counting the verified ones) and dropped
     (only verified sentences in the text). 0 by design; counted, not assumed."""
-    extractive = Answer(row["question"], row["extractive"], row["extractive_found"], lang=row["lang"])
     wrong = 0
     for drop in (False, True):
-        settings = generate.GenerationSettings(threshold=threshold, drop_unverified=drop)
-        shown = generate.finish(extractive, row["generated"], passages_of(row), "model", settings)
-        if shown.generated_by is None:
+        answer = shown(row, threshold, drop)
+        if answer.generated_by is None:
             continue  # the extractive fallback: no sentence is marked
         truth = {c.text: c.verified for c in claims_of(row, threshold)}
-        wrong += sum(c.verified and not truth.get(c.text, False) for c in shown.claims)
-        counted = int(shown.notice.split("/")[0].split()[-1]) if "/" in shown.notice else None
+        wrong += sum(c.verified and not truth.get(c.text, False) for c in answer.claims)
+        counted = int(answer.notice.split("/")[0].split()[-1]) if "/" in answer.notice else None
         wrong += counted is not None and counted != sum(truth.values())
         if drop:
-            wrong += sum(not ok and text in shown.text for text, ok in truth.items())
+            wrong += sum(not ok and text in answer.text for text, ok in truth.items())
     return wrong
 
 
@@ -260,7 +266,7 @@ def score(args) -> int:
         claims = [c for r in group for c in claims_of(r, threshold)]
         finals = [final_text(r, threshold, drop=False) for r in group]
         dropped = [final_text(r, threshold, drop=True) for r in group]
-        fell_back = sum(not any(c.verified for c in claims_of(r, threshold)) for r in group)
+        fell_back = sum(shown(r, threshold, drop=False).generated_by is None for r in group)
         out["sets"][name] = {
             "n": len(group),
             "extractive_accuracy": _share(correct(r["extractive"], r["extractive_found"], r["answers"]) for r in group),

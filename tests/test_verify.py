@@ -161,3 +161,23 @@ def test_a_place_is_the_same_by_initials_or_by_its_first_words():
     assert long.same(places("quận Tân Bình")[0])
     assert not places("quận Tân Phú")[0].same(places("quận Tân Bình")[0])
     assert not places("quận 1")[0].same(places("phường 1")[0])  # another level
+
+
+def test_verified_sentences_about_another_place_fall_back_to_the_extractive_answer():
+    from rag.generation import generate
+    from rag.records import Answer
+
+    abstains = Answer("Quận 5 có bao nhiêu phường?", "Tài liệu không có thông tin.", False)
+    settings = generate.GenerationSettings()
+    # True of quận 1 and verified, but the question is about quận 5: no answer to it.
+    off = generate.finish(
+        abstains, "Đảng bộ quận 1 có 8.033 đảng viên [1].", cited(["q1_members"]), "m", settings
+    )
+    assert off.generated_by is None and off.text == abstains.text
+    assert off.notice == generate.prompts()["vi"]["fallback_off_question"]
+    # The same sentence answers a question about quận 1.
+    asked = Answer("Quận 1 có bao nhiêu đảng viên?", "8.033 đảng viên [1].", True)
+    on = generate.finish(
+        asked, "Đảng bộ quận 1 có 8.033 đảng viên [1].", cited(["q1_members"]), "m", settings
+    )
+    assert on.generated_by == "m" and [c.verified for c in on.claims] == [True]

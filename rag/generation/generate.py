@@ -140,13 +140,16 @@ def fallback(extractive: Answer, why: str, **fields: str) -> Answer:
 def finish(
     extractive: Answer, generated: str, passages: list[Passage], model: str, settings: GenerationSettings
 ) -> Answer:
-    """The generated answer checked sentence by sentence, or the fallback when none is verified."""
+    """The generated answer checked sentence by sentence, or the fallback when none is verified
+    or the verified ones are about another place than the one asked about."""
     generated = generated.strip()
     question = extractive.rewritten or extractive.question
     claims = verify.verify(generated, passages, settings.threshold, question)
     good = [c for c in claims if c.verified]
     if not good:
         return fallback(extractive, "fallback_unverified")
+    if verify.off_question(good, question):
+        return fallback(extractive, "fallback_off_question")
     p = prompts()["en" if extractive.lang == "en" else "vi"]
     notice = p["verified"].format(verified=len(good), total=len(claims), model=model)
     text = generated

@@ -600,6 +600,26 @@ def _best_span(sentence: str, cited: list[tuple[int, Passage]]) -> tuple[Citatio
     return evidence, score
 
 
+def off_question(claims: list[Claim], question: str) -> bool:
+    """Whether verified sentences answer another question than the one asked: the question
+    names a place ("quận 10") and none of them, nor its evidence, names that place. A true
+    sentence about something else ("Nâng cao chất lượng tổ chức cơ sở đảng [3]") is no answer.
+
+    >>> ev = Citation(3, "a.txt", "", "4. Nâng cao chất lượng tổ chức cơ sở đảng, đảng viên.", 0, 0, 1.0)
+    >>> c = Claim("Nâng cao chất lượng tổ chức cơ sở đảng [3]", 0, 42, (3,), True, "", 1.0, ev)
+    >>> off_question([c], "quan 10 co bao nhieu dang vien"), off_question([c], "Có bao nhiêu đảng viên?")
+    (True, False)
+    """
+    asked = places(question)
+    if not asked:
+        return False
+    for c in claims:
+        named = places(c.text) + (places(c.evidence.quote) if c.evidence else [])
+        if any(p.same(a) for p in named for a in asked):
+            return False
+    return True
+
+
 def verify(
     answer: str, passages: list[Passage], threshold: float = THRESHOLD, question: str = ""
 ) -> list[Claim]:
