@@ -43,10 +43,10 @@ def settled_rss_mb() -> float:
     negative growth)."""
     import gc
 
-    from rag.search.files import _return_freed_memory
+    from rag.search.files import return_freed_memory
 
     gc.collect()
-    _return_freed_memory()
+    return_freed_memory()
     return rss_mb()
 
 

@@ -51,7 +51,7 @@ def test_passages_that_disagree_with_their_vectors_are_caught_on_load(index_copy
     rows[3][1] += 5  # the row now slices other text than was embedded
     (folder / "passages.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["files"]["passages.jsonl"] = store._sha256(folder / "passages.jsonl")
+    manifest["files"]["passages.jsonl"] = store.sha256(folder / "passages.jsonl")
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexDamagedError, match="not the text their vectors were made from"):
         Assistant.load(index_copy)

@@ -36,11 +36,11 @@ class FileIndex:
             self.lexical, self.dense = saved
         else:
             self.lexical = LexicalIndex(snap.passages.texts())
-            _return_freed_memory()  # the lexical build's temporaries, before the dense build adds its own
+            return_freed_memory()  # the lexical build's temporaries, before the dense build adds its own
             self.dense = DenseIndex(snap.vectors, release=lambda: store.release_pages(snap.vectors))
         self.articles = ArticleIndex(snap.documents, snap.passages)  # built on the first question naming one
         self._last = threading.local()  # the last query's BM25 scores, per thread
-        _return_freed_memory()
+        return_freed_memory()
 
     def __len__(self) -> int:
         return len(self.snap.passages)
@@ -189,7 +189,7 @@ def merge(base: store.Snapshot | None, change: Change) -> store.Snapshot:
     return store.Snapshot(manifest, documents, passages, vectors)
 
 
-def _return_freed_memory() -> None:
+def return_freed_memory() -> None:
     """Give the C heap's free pages back to the system after building the indexes.
 
     Building leaves many medium-sized blocks freed inside the heap, which glibc keeps

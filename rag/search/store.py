@@ -67,7 +67,7 @@ def rebuild_hint(index_dir: Path) -> str:
     return f"rebuild it with `rag index PATH… --index-dir {index_dir} --rebuild`"
 
 
-def _sha256(path: Path) -> str:
+def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -119,7 +119,7 @@ def write_generation(
     manifest = {k: v for k, v in snap.manifest.items() if k not in ("indexes", "sizes")}
     manifest |= dict(
         format_version=FORMAT_VERSION,
-        files={n: _sha256(folder / n) for n in names},
+        files={n: sha256(folder / n) for n in names},
         sizes={n: (folder / n).stat().st_size for n in names},
     ) | ({"indexes": indexes} if indexes else {})
     _fsync_write(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode())
@@ -275,7 +275,7 @@ def _check_files(folder: Path, index_dir: Path, manifest: dict, full: bool) -> N
         try:
             ok = name in hashes and (sizes is None or path.stat().st_size == sizes.get(name))
             if ok and (full or sizes is None or name in HASHED_ON_LOAD):
-                ok = _sha256(path) == hashes[name]
+                ok = sha256(path) == hashes[name]
         except FileNotFoundError:
             if not folder.is_dir():
                 raise _Vanished(f"{folder} vanished while it was read") from None
