@@ -144,8 +144,11 @@ def test_ctrl_c_during_indexing_is_a_clean_message_and_leaves_the_index(index_co
     big = tmp_path / "big.txt"
     big.write_text("\n\n".join(f"Đoạn {i}: " + (SEEDS / "001_98082b8cb4a9dbb2.txt").read_text()[:500]
                                for i in range(400)), encoding="utf-8")  # fmt: skip
+    # As from a terminal: a run started in the background (nohup, `&` in a script) inherits
+    # SIGINT ignored, and Python then installs no Ctrl-C handler at all.
     proc = subprocess.Popen([*RAG, "index", str(big), "--index-dir", str(index_copy)],
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     seen = ""
     deadline = time.monotonic() + 240
     while "embedding" not in seen and time.monotonic() < deadline:  # tqdm's bar: embedding has begun
