@@ -132,7 +132,7 @@ class PostgresBackend:
         return conn
 
     def exists(self) -> bool:
-        return bool(self.readers.run(lambda c: c.execute("SELECT 1 FROM rag_manifest").fetchall()))
+        return bool(self._writer().execute("SELECT 1 FROM rag_manifest").fetchall())
 
     def rebuild_hint(self) -> str:
         return f"rebuild it with `rag index PATH… --backend {self.location} --rebuild`"
@@ -144,7 +144,8 @@ class PostgresBackend:
         conn = self._writer()
         conn.execute("SELECT pg_advisory_lock(%s)", [pgschema.WRITER_LOCK])
         try:
-            yield
+            with self.readers.primary_only():  # what the writer reads to decide, read where it writes
+                yield
         finally:
             if not conn.closed:
                 conn.execute("SELECT pg_advisory_unlock(%s)", [pgschema.WRITER_LOCK])
@@ -198,6 +199,7 @@ class PostgresBackend:
             ) from exc
         except (psycopg.errors.InsufficientPrivilege, psycopg.errors.DiskFull) as exc:
             raise IndexWriteError(f"{self.location} refused the write ({exc}); nothing was written") from exc
+        self.readers.wrote()  # this process reads its own write at once, not a replica's older state
         return PostgresIndex(self)
 
     def close(self) -> None:

@@ -14,7 +14,8 @@ import itertools
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from rag.errors import IndexNotFoundError
@@ -40,6 +41,7 @@ class Readers:
         self._lagging: set[str] = set()
         self._history: deque[tuple[float, int]] = deque()  # (when, the primary's generation then)
         self._checked = 0.0
+        self._primary_until = 0.0
         self._lock = threading.Lock()
         self._checking = threading.Lock()
 
@@ -52,9 +54,26 @@ class Readers:
             conn = conns[url] = connect(url) if self.ef_search is None else connect(url, self.ef_search)
         return conn
 
+    @contextmanager
+    def primary_only(self) -> Iterator[None]:
+        """Reads of this thread go to the primary in this block (a writer deciding what to write)."""
+        pinned = getattr(self._local, "pinned", 0)
+        self._local.pinned = pinned + 1
+        try:
+            yield
+        finally:
+            self._local.pinned = pinned
+
+    def wrote(self) -> None:
+        """This process just committed: read from the primary for MAX_LAG seconds, so that
+        what it wrote is seen at once (replicas apply it a moment later)."""
+        self._primary_until = time.monotonic() + MAX_LAG
+
     def order(self) -> list[str]:
         """The URLs to try for the next query, in order: usable replicas in turn, then the primary."""
         now = time.monotonic()
+        if getattr(self._local, "pinned", 0) or now < self._primary_until:
+            return [self.primary]
         if self.replicas and now - self._checked > CHECK_EVERY and self._checking.acquire(blocking=False):
             try:  # one thread checks; the others go on with what the last check found
                 self._check_lag(now)
