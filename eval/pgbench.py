@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.__main__ import ROOT
+from eval.evaluate import ROOT
 from eval.bench import rss_mb, settled_rss_mb, synthetic
 from eval.metrics import latency
 from eval.pgserver import PgServer
