@@ -65,12 +65,17 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     >>> [t[a:b] for a, b in split_sentences(t)]
     ['Có 8.033 đảng viên [1].', 'TP.HCM kết nạp 7.995 người.[2]', '- Dân số 141.556 [1]']
     """
+    return _cut(text, _END, _add_span)
+
+
+def _cut(text: str, ends: re.Pattern, add) -> list[tuple[int, int]]:
+    """Spans of `text` between the matches of `ends`, each kept (or joined) by `add`."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in _END.finditer(text):
-        _add_span(text, start, m.end(), spans)
+    for m in ends.finditer(text):
+        add(text, start, m.end(), spans)
         start = m.end()
-    _add_span(text, start, len(text), spans)
+    add(text, start, len(text), spans)
     return spans
 
 
@@ -175,13 +180,7 @@ def coverage(sentence: str, span: str) -> float:
 
 def passage_sentences(text: str) -> list[tuple[int, int]]:
     """Offsets of the sentences of a passage (clauses after ";" count as sentences)."""
-    ones: list[tuple[int, int]] = []
-    start = 0
-    for m in _PASSAGE_END.finditer(text):
-        _add_plain(text, start, m.end(), ones)
-        start = m.end()
-    _add_plain(text, start, len(text), ones)
-    return ones
+    return _cut(text, _PASSAGE_END, _add_plain)
 
 
 def passage_spans(text: str) -> list[tuple[int, int]]:
