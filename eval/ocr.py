@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["RAG_CACHE_DIR"] = saved
     from rag.ingest import ocr
 
-    results["engine"] = ocr._engine()
+    results["engine"] = ocr.engine()
     results["targets"] = {"clean_cer": 0.02, "noisy_cer": 0.05}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

@@ -155,7 +155,7 @@ def test_ocr_is_cached_by_fingerprint_and_missing_tesseract_names_the_install(tm
 
     # Without tesseract on PATH, the cached reading is used: the rebuild does not OCR again ...
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    ocr._engine.cache_clear()
+    ocr.engine.cache_clear()
     try:
         assert load([scan.parent]).documents[0].text == first.text
         # ... while a scan never read before is skipped, with the install command.
@@ -166,7 +166,7 @@ def test_ocr_is_cached_by_fingerprint_and_missing_tesseract_names_the_install(tm
         skipped = dict(load([scan.parent]).skipped)
         assert "apt-get install tesseract-ocr tesseract-ocr-vie" in skipped["other.png"]
     finally:
-        ocr._engine.cache_clear()
+        ocr.engine.cache_clear()
 
 
 @needs_ocr

@@ -34,7 +34,7 @@ class OcrUnavailableError(Exception):
 
 
 @lru_cache(maxsize=1)
-def _engine() -> str:
+def engine() -> str:
     """The Tesseract version line, after checking the binary and the Vietnamese model exist."""
     binary = shutil.which("tesseract")
     if binary is None:
@@ -48,7 +48,7 @@ def _engine() -> str:
 
 def check() -> None:
     """Raise OcrUnavailableError when OCR cannot run here."""
-    _engine()
+    engine()
 
 
 def cache_dir() -> Path:
@@ -60,7 +60,7 @@ def cache_dir() -> Path:
 
 def recognise(image: Path) -> str:
     """The text Tesseract reads in one image file (Vietnamese model, automatic page layout)."""
-    _engine()
+    engine()
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     done = subprocess.run(
         ["tesseract", str(image), "stdout", "-l", LANG, "--psm", "3"],
@@ -97,7 +97,7 @@ class _Cache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"engine": _engine(), "pages": self.pages}, ensure_ascii=False))
+            tmp.write_text(json.dumps({"engine": engine(), "pages": self.pages}, ensure_ascii=False))
             os.replace(tmp, self.path)
         except OSError as exc:  # a read-only cache costs time next run, never the result
             log.warning("OCR cache not written (%s): %s", self.path, exc)
@@ -125,7 +125,7 @@ def read_pages(
     cache = _Cache(fingerprint)
     todo = [i for i in pages if str(i) not in cache.pages]
     if todo:
-        _engine()  # fail before rendering anything
+        engine()  # fail before rendering anything
         with tempfile.TemporaryDirectory(prefix="rag-ocr-") as tmp, ThreadPoolExecutor(WORKERS) as pool:
             futures = {}
             for i in todo:
