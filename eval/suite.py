@@ -25,7 +25,7 @@ import json
 import pickle
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -181,6 +181,15 @@ def run(
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
             f.flush()
     return out
+
+
+def read_results(out: Path) -> Iterator[tuple[str, dict]]:
+    """(set name, per-question result) of every set a suite run wrote to `out` (the trainers' input)."""
+    for name in ("viqa", "mlqa"):
+        path = out / f"{name}.jsonl"
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                yield name, json.loads(line)
 
 
 def report(results: list[dict]) -> dict:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.suite import read_results
 from rag.reading.abstention import FEATURES, MODEL_FILE, group, vector
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,16 +30,11 @@ TARGET_FOUND = 0.95  # of answerable tune questions kept; the issue asks >= 0.92
 
 def load(results: Path) -> list[dict]:
     rows = []
-    for name in ("viqa", "mlqa"):
-        path = results / f"{name}.jsonl"
-        if not path.exists():
-            continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
-            known = set(r["features"]) >= set(FEATURES) - {"missing_type"}
-            if known and not r["features"].get("empty"):
-                r["set"] = name
-                rows.append(r)
+    for name, r in read_results(results):
+        known = set(r["features"]) >= set(FEATURES) - {"missing_type"}
+        if known and not r["features"].get("empty"):
+            r["set"] = name
+            rows.append(r)
     return rows
 
 

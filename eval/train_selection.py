@@ -24,6 +24,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from eval.metrics import answer_matches
+from eval.suite import read_results
 from rag.reading.answer import CANDIDATE_WEIGHTS, SELECTION_FEATURES, SELECTION_FILE
 
 L2 = 0.01
@@ -31,21 +32,16 @@ L2 = 0.01
 
 def load(results: Path) -> list[dict]:
     out = []
-    for name in ("viqa", "mlqa"):
-        path = results / f"{name}.jsonl"
-        if not path.exists():
+    for _, r in read_results(results):
+        ev = r["features"].get("evidence")
+        if not r["answerable"] or not ev:
             continue
-        for line in path.read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
-            ev = r["features"].get("evidence")
-            if not r["answerable"] or not ev:
-                continue
-            out.append({
-                "lang": "en" if r["lang"] == "en" else "vi", "side": r["side"],
-                "x": np.array([e["x"] for e in ev]), "typed": np.array([e["typed"] for e in ev]),
-                "hand": np.array([e["score"] for e in ev]),
-                "y": np.array([answer_matches(e["text"], r["answers"]) for e in ev], dtype=float),
-            })  # fmt: skip
+        out.append({
+            "lang": "en" if r["lang"] == "en" else "vi", "side": r["side"],
+            "x": np.array([e["x"] for e in ev]), "typed": np.array([e["typed"] for e in ev]),
+            "hand": np.array([e["score"] for e in ev]),
+            "y": np.array([answer_matches(e["text"], r["answers"]) for e in ev], dtype=float),
+        })  # fmt: skip
     return out
 
 
