@@ -56,15 +56,17 @@ class Retriever:
         self._lock = threading.Lock()
 
     def query_vectors(self, questions: list[str]) -> np.ndarray:
+        wanted = dict.fromkeys(questions)
         with self._lock:
-            missing = [q for q in dict.fromkeys(questions) if q not in self._cache]
-        fresh = {q: self.embedder.embed_query(q) for q in missing}  # one at a time: padding never shifts them
+            known = {q: self._cache[q] for q in wanted if q in self._cache}
+        # one at a time: batch padding never shifts a question's vector
+        fresh = {q: self.embedder.embed_query(q) for q in wanted if q not in known}
         with self._lock:
             if len(self._cache) > 1024:
                 self._cache.clear()
             self._cache.update(fresh)
-            found = {q: self._cache.get(q) for q in questions}
-        return np.stack([found[q] if found[q] is not None else fresh[q] for q in questions])
+        vectors = known | fresh
+        return np.stack([vectors[q] for q in questions])
 
     def remember(self, questions: list[str], vectors) -> None:
         """Take these questions' embeddings as given (a benchmark times retrieval, not the model)."""
