@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.evaluate import ROOT
 from eval.bench import rss_mb, settled_rss_mb, synthetic
+from eval.evaluate import ROOT
 from eval.metrics import latency
 from eval.pgserver import PgServer
 from eval.viqa import DEFAULT_DATA
