@@ -226,9 +226,7 @@ class Assistant:
 
     def inventory(self) -> list[tuple[str, int, int]]:
         """(source, characters, passages) of every indexed document, by source name."""
-        counts = self._index.passage_counts()
-        docs = self._index.documents
-        return [(name, len(docs[name].text), counts.get(name, 0)) for name in sorted(docs)]
+        return self._index.inventory()
 
     def source_text(self, source: str) -> str:
         """The full text a citation's offsets point into."""

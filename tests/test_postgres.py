@@ -115,7 +115,7 @@ def test_passages_and_documents_read_back_exactly(pg_url, seeds):
         assert (p.source, p.start, p.end, p.score, p.id) == (source, start, end, 1.5, row)
         assert p.text == snap.documents[source].text[start:end]
     assert dict(index.documents.items()) == snap.documents
-    assert index.passage_counts() == file_index.passage_counts()
+    assert index.inventory() == file_index.inventory()
     manifest = index.manifest
     for key in ("model_id", "model_fingerprint", "dim", "chunking", "sources", "passage_digests"):
         assert manifest[key] == snap.manifest[key], key
@@ -124,7 +124,7 @@ def test_passages_and_documents_read_back_exactly(pg_url, seeds):
 def test_a_change_is_one_transaction(pg_url, seeds):
     snap, _ = seeds
     backend = write_seeds(pg_url, snap)
-    before = backend.open().passage_counts()
+    before = backend.open().inventory()
     first, second = sorted(snap.documents)[:2]
     doc = snap.documents[first]
     changed = Document(first, doc.text, doc.spans, "changed")
@@ -136,7 +136,7 @@ def test_a_change_is_one_transaction(pg_url, seeds):
     with pytest.raises(psycopg.errors.ForeignKeyViolation):
         backend.write(bad)
     index = backend.open()
-    assert index.passage_counts() == before
+    assert index.inventory() == before
     assert index.documents[first].fingerprint == doc.fingerprint
 
 

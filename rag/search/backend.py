@@ -57,8 +57,8 @@ class SearchIndex(Protocol):
         """`ranked` with the article a question names ("Điều 107 …") first, when it is indexed."""
         ...
 
-    def passage_counts(self) -> dict[str, int]:
-        """Passages per source."""
+    def inventory(self) -> list[tuple[str, int, int]]:
+        """(source, characters, passages) of every document, by source name."""
         ...
 
 

@@ -75,8 +75,11 @@ class FileIndex:
     def promote(self, question: str, ranked: list[Passage]) -> list[Passage]:
         return self.articles.promote(question, ranked)
 
-    def passage_counts(self) -> dict[str, int]:
-        return self.snap.passages.counts()
+    def inventory(self) -> list[tuple[str, int, int]]:
+        counts = self.snap.passages.counts()
+        return [
+            (name, len(self.documents[name].text), counts.get(name, 0)) for name in sorted(self.documents)
+        ]
 
     def save_indexes(self, folder: Path) -> dict:
         """Write the BM25 and FAISS indexes into a generation folder (store.save calls this

@@ -483,8 +483,11 @@ class PostgresIndex:
     def __len__(self) -> int:
         return self.stats().passages
 
-    def passage_counts(self) -> dict[str, int]:
-        return {s: int(c) for s, c in self.read("SELECT source, count(*) FROM rag_passages GROUP BY source")}
+    def inventory(self) -> list[tuple[str, int, int]]:
+        """One statement, whatever the number of documents (no document text leaves the server)."""
+        return [(s, int(c), int(p)) for s, c, p in self.read(
+            "SELECT d.source, length(d.text), (SELECT count(*) FROM rag_passages p WHERE p.source = d.source) "
+            "FROM rag_documents d ORDER BY d.source COLLATE \"C\"")]  # fmt: skip
 
     # --------------------------------------------------------------- passages
     def passage(self, row: int, score: float = 0.0) -> Passage:
