@@ -21,7 +21,6 @@ SAME_JOB = [
 FOLDED = [
     "questions.openers",
     "questions.person_nouns",
-    "questions.quantity_nouns",
     "questions.name_of",
     "questions.percent_cues",
     "followups.heads",

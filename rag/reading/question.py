@@ -28,7 +28,6 @@ _FOLDED_CUES = {kind: [fold(cue) for cue in cues] for kind, cues in _CUES.items(
 _FOLDED_QUESTION_WORDS = {fold(w) for w in _QUESTION_WORDS}
 _ENGLISH = frozenset(words("questions.english"))
 _PERSON_NOUNS = words("questions.person_nouns")
-_QUANTITY_NOUNS = words("questions.quantity_nouns")
 _NAME_OF = words("questions.name_of")
 _PERCENT_CUES = words("questions.percent_cues")
 
@@ -103,7 +102,7 @@ def answer_kind(text: str) -> str:
             return kind
         if kind == "number" and _asks_how_many(text):
             return kind
-    if any(_has(folded, noun) for noun in _QUANTITY_NOUNS):
+    if asked_measure(text):  # "Dân số quận 1?", "What is the population of …": a figure in its units
         return "number"
     nouns = "|".join(re.escape(n) for n in _PERSON_NOUNS)
     if re.search(rf"(?<!\w)(?:{nouns})(?:\s+\w+)?\s+nao(?!\w)", folded):
