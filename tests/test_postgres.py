@@ -66,6 +66,23 @@ def test_a_newer_schema_is_refused_with_what_to_do(pg_url):
         PostgresBackend(pg_url)
 
 
+def test_a_connection_opened_before_the_extension_searches_with_our_ef_search(pg_url):
+    from rag.search import postgres
+
+    early = postgres.connect(pg_url)  # a new database: no vector extension yet
+    PostgresBackend(pg_url)  # creates it
+    early.execute("SELECT '[1]'::vector")  # the session loads pgvector now
+    assert early.execute("SHOW hnsw.ef_search").fetchone()[0] == str(postgres.EF_SEARCH)
+    early.close()
+
+
+def test_an_ef_search_pgvector_would_refuse_is_a_named_error(pg_url):
+    from rag.errors import RagError
+
+    with pytest.raises(RagError, match="1 to 1000"):
+        PostgresBackend(pg_url, ef_search=2400)  # pgvector would keep searching at 40
+
+
 def test_an_empty_database_is_not_an_index(pg_url):
     with pytest.raises(IndexNotFoundError, match="rag index seeds --backend"):
         PostgresBackend(pg_url).open()

@@ -42,6 +42,7 @@ from rag.search.passages import digest
 from rag.search.replicas import Readers
 
 LEXICAL_BUDGET = 10_000  # rows the lexical candidates may span (the rarest query terms first)
+MAX_EF_SEARCH = 1000  # pgvector's upper bound for hnsw.ef_search
 EF_SEARCH = 400  # HNSW candidates per dense query (pgvector default 40): recall 0.94 vs 0.82 at 100 (100k, eval/pgbench.py)
 BULK_ROWS = 1_000  # a first write this large builds its indexes after loading the rows
 BATCH = 5_000  # passages tokenised and copied at a time while writing
@@ -67,9 +68,11 @@ def connect(url: str, ef_search: int = EF_SEARCH):
         ) from exc
     try:
         register_vector(conn)
-        conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", [str(ef_search)])
     except psycopg.ProgrammingError:  # a new database: the extension comes with the schema
         pass
+    # Set even before the extension exists (a placeholder it takes up when loaded): a
+    # connection opened on a new database must not search at pgvector's default of 40.
+    conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", [str(ef_search)])
     return conn
 
 
@@ -117,6 +120,9 @@ class PostgresBackend:
             read_urls = [u.strip() for u in os.environ.get("RAG_READ_URLS", "").split(",") if u.strip()]
         if vector_type not in pgschema.VECTOR_TYPES:
             raise RagError(f"vector type {vector_type!r}: choose one of {', '.join(pgschema.VECTOR_TYPES)}")
+        if ef_search is not None and not 1 <= ef_search <= MAX_EF_SEARCH:
+            # pgvector refuses the setting and would search at its default of 40
+            raise RagError(f"ef_search {ef_search}: pgvector takes 1 to {MAX_EF_SEARCH}")
         self.url = url
         self.location = redact(url)
         self.vector_type = vector_type
