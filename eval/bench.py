@@ -9,9 +9,10 @@
 3. Cold start: process start to first answer, for the CLI and the UI.
 4. Scale curve of the dense index (the engine's own choice of FAISS type per size):
    build time, search latency median/p95, memory, recall@10 against exact search.
-   Vectors are synthetic: real ViQA passage embeddings, each replicated with Gaussian
-   noise (sigma 0.05 per dimension) and renormalised, so neighbourhoods keep the shape
-   real text gives; queries are the real ViQA question embeddings.
+   Vectors are synthetic (eval/synthetic.py `noisy`): real ViQA passage embeddings,
+   each replicated with Gaussian noise (sigma 0.05 per dimension) and renormalised, a
+   worst case for approximate search (local intrinsic dimensionality about 85, where
+   real embeddings measure 19); queries are the real ViQA question embeddings.
 5. The whole hybrid `search` (BM25 over replicated ViQA text, dense, fusion, re-ranking)
    at the sizes of --hybrid-sizes: build time, latency, memory.
 """
@@ -34,6 +35,7 @@ import numpy as np
 
 from eval.__main__ import ROOT, load_questions
 from eval.metrics import latency
+from eval.synthetic import noisy
 from eval.viqa import DEFAULT_DATA
 
 
@@ -134,20 +136,6 @@ def cold_start() -> dict:
     return {"cli_first_answer_s": round(cli, 2), "ui_ready_with_first_answer_s": round(ui, 2) if ui else None}
 
 
-def synthetic(base: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
-    """`n` unit vectors: copies of `base` rows with Gaussian noise, renormalised."""
-    rng = np.random.default_rng(seed)
-    out = np.empty((n, base.shape[1]), dtype=np.float32)
-    step = 200_000
-    for at in range(0, n, step):
-        m = min(step, n - at)
-        rows = base[rng.integers(0, len(base), m)] + rng.normal(0, 0.05, (m, base.shape[1])).astype(
-            np.float32
-        )
-        out[at : at + m] = rows / np.linalg.norm(rows, axis=1, keepdims=True)
-    return out
-
-
 def scale_curve(data: Path, sizes: list[int]) -> list[dict]:
     from rag.model.embedding import shared
     from rag.search.dense import DenseIndex
@@ -165,7 +153,7 @@ def scale_curve(data: Path, sizes: list[int]) -> list[dict]:
     queries = shared().embed_queries(questions)
     rows = []
     for n in sizes:
-        vectors = synthetic(base, n)
+        vectors = noisy(base, n)
         exact = np.argsort(-(vectors @ queries.T), axis=0)[:10].T  # ground truth top-10
         before = settled_rss_mb()
         t0 = time.perf_counter()
@@ -230,7 +218,7 @@ def hybrid_curve(data: Path, sizes: list[int]) -> list[dict]:
     rows = []
     for n in sizes:
         tmp = Path(tempfile.mkdtemp(prefix="rag-hybrid-"))
-        np.save(tmp / "vectors.npy", synthetic(np.asarray(real.vectors), n))
+        np.save(tmp / "vectors.npy", noisy(np.asarray(real.vectors), n))
         vectors = np.load(tmp / "vectors.npy", mmap_mode="r")
         rep = np.arange(n) % len(table)
         passages = PassageTable(
@@ -274,7 +262,7 @@ def _bench_index(index_dir: Path, real, n: int) -> None:
     t = real.passages
     passages = PassageTable(real.documents, t.names, t.source_ids[rep], t.starts[rep], t.ends[rep])
     manifest = dict(real.manifest, passage_digests=passages.digests())
-    save(index_dir, Snapshot(manifest, real.documents, passages, synthetic(np.asarray(real.vectors), n)))
+    save(index_dir, Snapshot(manifest, real.documents, passages, noisy(np.asarray(real.vectors), n)))
 
 
 def _resident() -> dict[str, float]:
