@@ -1,0 +1,157 @@
+"""Build the span reader's training set (eval/data/reader/train.jsonl.gz) from public QA data.
+
+    python -m eval.reader_data --mirror /path/to/wuhjie+few_shots_that_matters_wu/repo
+
+Sources (provenance and licences in eval/data/reader/README.md):
+- TyDi QA GoldP v1.1 (Apache-2.0): the train files present in the snapshot (en, ko, sw) and the
+  dev files of all nine languages. TyDi's questions were written by people who had not seen the
+  answer's text, so they are worded unlike it: what our unseen questions look like.
+- MLQA dev (CC BY-SA 3.0): every pair of context and question languages but Vietnamese, for the
+  question ids that are **not** in the Vietnamese dev set (`../shared/bench/mlqa`). An MLQA id
+  is one question in every language, so none of our dev questions, tune or check, reaches
+  training in any language: the combination weights fit on tune then see a reader that has
+  not read those questions either, and tune and check stay comparable.
+
+No Vietnamese text is in it: what the reader knows of Vietnamese comes from the multilingual
+encoder. Never read: XQuAD or other SQuAD-derived data, MLQA test, ALQAC / Zalo data, the
+ViQA source file, our dev sets (ViQA dev, the Vietnamese MLQA dev, seeds).
+
+Contexts are cut to windows like the passages the assistant reads (WINDOW characters, at
+spaces): the window holding the answer, at a seeded offset, and, from a longer context, a
+window without the answer as a "no answer here" example.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import subprocess
+from pathlib import Path
+
+from eval.suite import SHARED, _jsonl
+
+COMMIT = "6bfe6324e428ec21a777b5543cd8e50ec82dcb3c"
+OUT = Path(__file__).parent / "data" / "reader" / "train.jsonl.gz"
+WINDOW = 600  # characters, as rag/ingest/chunking.py cuts passages
+TYDI_TRAIN = ("en", "ko", "sw")  # the others are absent from the snapshot (over its file limit)
+TYDI_DEV = ("ar", "bn", "en", "fi", "id", "ko", "ru", "sw", "te")
+NEIGHBOUR_SHARE = 0.35  # of questions also given a paragraph of their article without the answer
+MLQA_LANGS = ("ar", "de", "en", "es", "hi", "vi", "zh")
+
+
+def _git_json(mirror: Path, path: str) -> dict:
+    out = subprocess.run(
+        ["git", "--git-dir", str(mirror), "show", f"{COMMIT}:{path}"], check=True, capture_output=True
+    )
+    return json.loads(out.stdout)
+
+
+def window(context: str, start: int, end: int, rng: random.Random) -> tuple[int, int]:
+    """A span of at most WINDOW characters of `context` holding [start, end), cut at spaces.
+
+    >>> window("a b c", 2, 3, random.Random(0))
+    (0, 5)
+    """
+    if len(context) <= WINDOW:
+        return 0, len(context)
+    room = max(0, WINDOW - (end - start))
+    lo = max(0, start - rng.randint(0, room))
+    hi = min(len(context), lo + WINDOW)
+    lo = max(0, min(lo, hi - WINDOW))
+    if lo > 0:
+        space = context.find(" ", lo)
+        lo = space + 1 if 0 <= space < start else lo
+    if hi < len(context):
+        space = context.rfind(" ", 0, hi)
+        hi = space if space >= end else hi
+    return lo, hi
+
+
+def examples(source: str, data: dict, keep, rng: random.Random, lang_q: str, lang_c: str):
+    """Training rows from one SQuAD-format file; `keep(id)` says which questions may be used."""
+    for article in data["data"]:
+        for para in article["paragraphs"]:
+            context = para["context"]
+            for qa in para["qas"]:
+                if not keep(qa["id"]):
+                    continue
+                answer = next((a for a in qa["answers"] if a["text"].strip()), None)
+                if answer is None:
+                    continue
+                start = answer["answer_start"]
+                end = start + len(answer["text"])
+                if context[start:end] != answer["text"]:
+                    continue
+                lo, hi = window(context, start, end, rng)
+                row = {"source": source, "id": qa["id"], "lang_q": lang_q, "lang_c": lang_c,
+                       "question": qa["question"].strip()}  # fmt: skip
+                yield {**row, "context": context[lo:hi], "start": start - lo, "end": end - lo}
+                # A window of the same context without the answer: "no answer here".
+                for nlo in (end + 1, 0):
+                    if nlo == 0 and start < WINDOW:
+                        continue
+                    if len(context) - nlo >= WINDOW // 2 and rng.random() < 0.5:
+                        a, b = window(context, nlo, nlo, rng)
+                        if b <= start or a >= end:
+                            yield {**row, "context": context[a:b], "start": -1, "end": -1}
+                            break
+                # Another paragraph of the same article: on the topic, without the answer
+                # (what a retrieved neighbour looks like when the documents lack it).
+                others = [p["context"] for p in article["paragraphs"] if answer["text"] not in p["context"]]
+                if others and rng.random() < NEIGHBOUR_SHARE:
+                    other = rng.choice(others)
+                    a, b = window(other, 0, 0, rng)
+                    yield {**row, "context": other[a:b], "start": -1, "end": -1}
+
+
+def mlqa_vi_ids() -> set[str]:
+    """The MLQA question ids of the Vietnamese dev set (ours, tune and check)."""
+    return {q["id"] for q in _jsonl(SHARED / "mlqa" / "questions.jsonl")}
+
+
+def build(mirror: Path, seed: int = 13) -> list[dict]:
+    rng = random.Random(seed)
+    rows: list[dict] = []
+    for lang in TYDI_TRAIN:
+        data = _git_json(mirror, f"data/tydiqa/tydiqa-goldp-v1.1-train/tydiqa.goldp.{lang}.train.json")
+        rows += examples("tydiqa-train", data, lambda _: True, rng, lang, lang)
+    for lang in TYDI_DEV:
+        data = _git_json(mirror, f"data/tydiqa/tydiqa-goldp-v1.1-dev/tydiqa.goldp.{lang}.dev.json")
+        rows += examples("tydiqa-dev", data, lambda _: True, rng, lang, lang)
+    in_vi_dev = mlqa_vi_ids()
+
+    def keep(qid: str) -> bool:  # never a question of the Vietnamese dev set, in any language
+        return qid not in in_vi_dev
+
+    for c in MLQA_LANGS:
+        for q in MLQA_LANGS:
+            if c == "vi" or q == "vi":
+                continue  # every Vietnamese question and context of MLQA dev is in our dev set
+            data = _git_json(mirror, f"data/mlqa/MLQA_V1/dev/dev-context-{c}-question-{q}.json")
+            rows += examples("mlqa-dev", data, keep, rng, q, c)
+    return [r for r in rows if r["end"] <= len(r["context"])]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mirror", type=Path, required=True, help="bare git directory of the XTREME mirror")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    rows = build(args.mirror)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    counts: dict[str, int] = {}
+    for r in rows:
+        key = f"{r['source']} q={r['lang_q']} c={r['lang_c']} {'pos' if r['start'] >= 0 else 'neg'}"
+        counts[key] = counts.get(key, 0) + 1
+    for key in sorted(counts):
+        print(f"{counts[key]:6d}  {key}")
+    print(f"{len(rows)} rows -> {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
