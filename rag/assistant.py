@@ -24,6 +24,7 @@ from rag.generation import generate
 from rag.generation.llm import LLMConfig
 from rag.ingest import loader
 from rag.ingest.chunking import ChunkSettings
+from rag.model import spans
 from rag.model.embedding import DEFAULT_MODEL, Embedder, shared
 from rag.reading import answer as answering
 from rag.reading import followup
@@ -74,6 +75,23 @@ class Assistant:
         self.generation = generate.GenerationSettings()
         self._index = index  # replaced whole by an update: readers keep the one they started with
         self.last_report: UpdateReport | None = None  # what the last build or update did
+        # The trained span reader (rag/model/spans.py) reads the best passages with the question;
+        # False: the rules alone (before/after measurements, or to save its ~150 ms per question).
+        self.use_span_reader = spans.available()
+        self._span_reader = None
+
+    @property
+    def span_reader(self):
+        """The span reader, loaded on first use (it shares the embedding model's lower layers)."""
+        if not self.use_span_reader:
+            return None
+        if self._span_reader is None:
+            self._span_reader = spans.shared(self.embedder)
+        return self._span_reader
+
+    def reader(self, question: str, index: SearchIndex) -> Reader:
+        """The reader of one question over one index snapshot (re-ranker and answer share it)."""
+        return Reader(question, index.idf, self.span_reader)
 
     @property
     def index_dir(self) -> Path:
@@ -240,7 +258,7 @@ class Assistant:
         """Hybrid search: dense and BM25 candidates fused and re-ranked, best first."""
         questions = [check_question(q) for q in queries]
         index = self._index  # one snapshot for the whole call, even if an update lands meanwhile
-        readers = [Reader(q, index.idf) for q in questions]
+        readers = [self.reader(q, index) for q in questions]
         return self.retriever.rank(index, questions, readers, k)
 
     def search(self, query: str, k: int = 10) -> list[Passage]:
@@ -280,7 +298,7 @@ class Assistant:
         question = check_question(question)
         standalone = check_question(followup.rewrite(question, history or []))
         index = self._index
-        reader = Reader(standalone, index.idf)  # the re-ranker and the answer read each passage once
+        reader = self.reader(standalone, index)  # the re-ranker and the answer read each passage once
         passages = self.retriever.rank(index, [standalone], [reader], answering.CANDIDATES)[0]
         vector = self.retriever.query_vectors([standalone])[0]
         top_cosine = float(index.dense_scores([passages[0].id], vector)[0]) if passages else 0.0

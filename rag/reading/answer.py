@@ -31,6 +31,14 @@ UNTYPED_KINDS = ("date", "person", "role")  # question kinds where it may be
 # Vietnamese evidence sentences also read by embedding (0: off); chosen on the tune splits.
 VI_DENSE_SENTENCES = 8
 VI_DENSE_WEIGHT = 0.0
+# The span reader (rag/model/spans.py) reads the best SPAN_PASSAGES passages; its belief that
+# a sentence holds the answer adds SPAN_WEIGHT (per language) to the sentence's score, and its
+# span is the short answer when the sentence has no candidate of the asked type and the
+# belief reaches SPAN_ANSWER_BELIEF. Chosen on the tune splits (README, "The span reader").
+SPAN_PASSAGES = 4
+SPAN_WEIGHT = {"vi": 1.0, "en": 1.0}
+SPAN_ANSWER_BELIEF = 0.5
+SPAN_PICKS_CANDIDATE = 1  # 1: of a sentence's figures, names or dates, the one inside the span is taken
 
 # Decision thresholds, set on the dev sets: the seeds' unanswerable questions against the
 # ViQA questions (all answerable) that a stricter threshold turned away.
@@ -287,6 +295,7 @@ def compose(
     question = q.text
     lang = "en" if q.lang == "en" else "vi"
     msg = MESSAGES[lang]
+    reader.spans(passages[:SPAN_PASSAGES])  # read once; the re-ranker may have read them already
     evidence = reader.evidence(passages)
     if q.lang == "en" and embedder is not None and evidence:
         _dense_rescore(q, evidence, embedder)
@@ -307,6 +316,14 @@ def compose(
                 ev.candidate_score = (
                     CANDIDATE_WEIGHTS[0] * ev.score + CANDIDATE_WEIGHTS[1] * ev.candidate_quality
                 )
+    if reader.span_model is not None:
+        weight = SPAN_WEIGHT[lang]
+        for ev in evidence:
+            ev.score += weight * ev.span_belief
+            if ev.candidate is not None:
+                if SPAN_PICKS_CANDIDATE:
+                    _candidate_in_span(q, ev)
+                ev.candidate_score += weight * ev.span_belief
     typed = [e for e in evidence if e.candidate is not None]
     if typed:
         best = max(typed, key=lambda e: e.candidate_score)
@@ -329,7 +346,7 @@ def compose(
         threshold = MIN_DENSE_SENTENCE
     else:
         threshold = MIN_COVERAGE_CLOSE if top_cosine >= CLOSE_COSINE else MIN_COVERAGE
-    features = decision_features(q, best, passages, top_cosine, documents)
+    features = decision_features(q, best, passages, top_cosine, documents, evidence)
     if trace is not None:
         trace.update(features)
     if q.measure and (best is None or best.candidate is None):
@@ -341,7 +358,9 @@ def compose(
     if not found:
         return Answer(question, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang)
 
-    if best.candidate is None and q.kind in SPAN_KINDS:
+    if best.candidate is None and best.span is not None and best.span_belief >= SPAN_ANSWER_BELIEF:
+        best.candidate = _span_candidate(best)
+    elif best.candidate is None and q.kind in SPAN_KINDS:
         best.candidate = answer_span(best.text, q)
     _merge_duplicates(best, evidence)
     others = _conflicts(q, best, evidence)
@@ -425,8 +444,33 @@ def answer_span(sentence: str, q: Question) -> extract.Candidate | None:
     return extract.Candidate(text, fold(text).lower(), "", start, end)
 
 
+def _candidate_in_span(q: Question, ev: Evidence) -> None:
+    """Of the sentence's candidates of the asked type, the one the span reader points at (the
+    figure, name or date it reads as the answer), when that is not the one the rules took."""
+    if ev.span is None:
+        return
+    lo, hi = ev.span[0] - ev.start, ev.span[1] - ev.start
+    inside = [c for c in candidates(q, ev.text) if c.start < hi and c.end > lo]
+    if inside and ev.candidate not in inside:
+        ev.candidate = inside[0]
+
+
+def _span_candidate(ev: Evidence) -> extract.Candidate:
+    """The span reader's answer in the sentence, as a candidate (its own words, trimmed)."""
+    lo, hi = ev.span[0] - ev.start, ev.span[1] - ev.start
+    text = ev.text[lo:hi]
+    stripped = text.strip(' ,.;:()"“”')
+    lo += text.find(stripped)
+    return extract.Candidate(stripped, fold(stripped).lower(), "", lo, lo + len(stripped))
+
+
 def decision_features(
-    q: Question, best: Evidence | None, passages: list[Passage], top_cosine: float, documents
+    q: Question,
+    best: Evidence | None,
+    passages: list[Passage],
+    top_cosine: float,
+    documents,
+    evidence: list[Evidence] = (),
 ) -> dict[str, float | str]:
     """What the reader knows when it decides whether the documents hold the answer."""
     if best is None:
@@ -445,6 +489,8 @@ def decision_features(
         "best_rank": float(best.rank),
         "numbers_present": float(_numbers_present(q, best, documents)),
         "names_present": names_present(q, best),
+        "span": best.span_belief,
+        "span_top": max((e.span_belief for e in evidence), default=0.0),
     }
 
 

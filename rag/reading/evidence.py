@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rag.language.normalize import bigrams, fold, terms, tokens
+from rag.model import spans
 from rag.reading import extract
 from rag.reading.question import Question, analyse, measures
 from rag.records import Passage
@@ -52,6 +53,8 @@ class Evidence:
     retrieval: float = 0.0  # the passage's retrieval score over the best one's
     similarity: float = 0.0  # cosine to the question (English questions: the sentences embedded)
     embedded: bool = False  # among the sentences embedded for an English question
+    span_belief: float = 0.0  # the span reader's P(answer in this sentence); 0 when not read
+    span: tuple[int, int] | None = None  # its best span here, offsets in the source text
 
 
 def split_sentences(passage: Passage) -> list[tuple[int, int]]:
@@ -229,11 +232,29 @@ class Reader:
     once, whoever asks (the re-ranker, then the answer). Built per question and index
     snapshot; `idf` is that snapshot's."""
 
-    def __init__(self, question: str | Question, idf: Callable[[str], float]):
+    def __init__(self, question: str | Question, idf: Callable[[str], float], span_model=None):
         self.question = analyse(question) if isinstance(question, str) else question
         self.idf = idf
         self.weights = _weights(self.question, idf)
         self._read: dict[tuple[str, int, int], tuple[float, list[_Sentence]]] = {}
+        self.span_model = span_model  # rag.model.spans.SpanReader, or None: no span reading
+        self._spans: dict[tuple[str, int, int], spans.PassageSpans] = {}
+
+    def spans(self, passages: list[Passage]) -> dict[tuple[str, int, int], spans.PassageSpans]:
+        """The span reader's token scores of `passages` (each passage read once, in one batch)."""
+        if self.span_model is None:
+            return {}
+        missing = [p for p in dict.fromkeys(passages) if p.key not in self._spans]
+        if missing:
+            read = self.span_model.read_batch(self.question.text, [p.text for p in missing])
+            self._spans.update((p.key, r) for p, r in zip(missing, read))
+        return {p.key: self._spans[p.key] for p in passages}
+
+    def span_belief(self, passage: Passage) -> float:
+        """P(the answer is in `passage`) by the span reader, once it has read it (else 0)."""
+        read = self._spans.get(passage.key)
+        best = spans.best_span(read) if read is not None else None
+        return spans.belief(best[0]) if best else 0.0
 
     def read(self, passage: Passage) -> tuple[float, list[_Sentence]]:
         """The passage's coverage of the question and its sentences that can be evidence."""
@@ -266,6 +287,15 @@ class Reader:
                 if sent.candidate is not None:
                     ev.candidate, ev.candidate_quality = sent.candidate, sent.quality
                     ev.candidate_score = CANDIDATE_WEIGHTS[0] * ev.score + CANDIDATE_WEIGHTS[1] * sent.quality
+                read = self._spans.get(passage.key)
+                best = (
+                    spans.best_span(read, sent.start - passage.start, sent.end - passage.start)
+                    if read
+                    else None
+                )
+                if best is not None:
+                    ev.span_belief = spans.belief(best[0])
+                    ev.span = (passage.start + best[1], passage.start + best[2])
                 out.append(ev)
         return out
 

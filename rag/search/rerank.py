@@ -85,7 +85,13 @@ class Evidence(Protocol):
 class Reader(Protocol):
     """Reads passages for one question (rag.reading.evidence.Reader): each passage once."""
 
+    span_model: object | None  # the span reader, or None
+
     def evidence(self, passages: list[Passage]) -> list[Evidence]: ...
+
+    def spans(self, passages: list[Passage]) -> dict: ...
+
+    def span_belief(self, passage: Passage) -> float: ...
 
 
 def features(

@@ -4,7 +4,7 @@ question asks, a named legal article put first. One ranking for `search` and `as
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -37,6 +37,12 @@ class RetrievalSettings:
     # eval/train_rerank.py) instead of the four hand-set ones above.
     learned: bool = True
     english_names_only: bool = True  # an English question asks the word index its names and figures only
+    # The span reader's belief that a passage holds the answer, added to the best `span_depth`
+    # passages' scores (per question language), when the reader has a span model; chosen on
+    # the tune splits (README, "The span reader"). 0: off.
+    span_depth: int = 4
+    span_weight_vi: float = 0.0
+    span_weight_en: float = 1.0
 
     def weights(self, question: str) -> Weights:
         if self.learned:
@@ -44,6 +50,15 @@ class RetrievalSettings:
         return Weights(
             self.coverage_weight, self.typed_weight * self.typed_base, self.typed_weight, self.soup_weight
         )
+
+
+def rerank_by_spans(reader: Reader, ranked: list[Passage], depth: int, weight: float) -> list[Passage]:
+    """The best `depth` passages re-ordered with `weight` × the span reader's belief that each
+    holds the answer added to its score (the others keep theirs, so the order stays one scale)."""
+    head = ranked[:depth]
+    reader.spans(head)
+    scored = [replace(p, score=p.score + weight * reader.span_belief(p)) for p in head]
+    return sorted(scored, key=lambda p: -p.score) + ranked[depth:]
 
 
 class Retriever:
@@ -108,5 +123,8 @@ class Retriever:
         if s.rerank_depth:
             head = rerank_weighted(reader, ranked[: s.rerank_depth], s.weights(question), s.grade_candidates)
             ranked = head + ranked[s.rerank_depth :]
+        weight = s.span_weight_en if language(question) == "en" else s.span_weight_vi
+        if weight and reader.span_model is not None and ranked:
+            ranked = rerank_by_spans(reader, ranked, s.span_depth, weight)
         ranked = index.promote(question, ranked)  # "Điều 107 … quy định gì?": that article first
         return ranked[:k]
