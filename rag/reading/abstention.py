@@ -3,7 +3,7 @@
 The reader's decision features (answer.decision_features: the best sentence's coverage
 of the question, its score, whether it holds a candidate of the asked type and how well
 that fits, the best passage's cosine and score, the gap to the next passage, the best
-sentence's rank) go through a logistic model fit on the tune splits by
+sentence's rank, the span reader's belief in the chosen sentence and in the best one) go through a logistic model fit on the tune splits by
 eval/train_abstain.py, which also sets the operating point. Model and threshold live in
 rag/data/abstention.json; one model per language group ("vi" for accented and unaccented
 Vietnamese, "en").
@@ -19,7 +19,7 @@ from pathlib import Path
 MODEL_FILE = Path(__file__).parent.parent / "data" / "abstention.json"
 FEATURES = (
     "coverage", "own_coverage", "sentence_score", "typed", "fit", "missing_type",
-    "top_cosine", "top_score", "gap", "best_rank", "names_present",
+    "top_cosine", "top_score", "gap", "best_rank", "names_present", "span", "span_top",
 )  # fmt: skip
 TYPED_KINDS = ("number", "date", "person", "role")
 
@@ -28,11 +28,11 @@ def group(lang: str) -> str:
     return "en" if lang == "en" else "vi"
 
 
-def vector(features: dict) -> list[float]:
-    """The model's inputs, in FEATURES order, from answer.decision_features."""
+def vector(features: dict, names: tuple[str, ...] | list[str] = FEATURES) -> list[float]:
+    """The model's inputs, in `names` order (the model file's), from answer.decision_features."""
     values = dict(features)
     values["missing_type"] = float(features.get("kind") in TYPED_KINDS and not features.get("typed"))
-    return [float(values.get(name, 0.0)) for name in FEATURES]
+    return [float(values.get(name, 0.0)) for name in names]
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +48,8 @@ def probability(features: dict) -> float:
     """
     m = _model()["models"][group(str(features.get("lang", "vi")))]
     z = m["intercept"] + sum(
-        w * (x - mu) / sd for w, x, mu, sd in zip(m["coef"], vector(features), m["mean"], m["std"])
+        w * (x - mu) / sd
+        for w, x, mu, sd in zip(m["coef"], vector(features, m["features"]), m["mean"], m["std"])
     )
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
