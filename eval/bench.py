@@ -116,6 +116,36 @@ def ask_latency(repeats: int = 3) -> dict:
             "ask_over_embedding_median": round(a["median_ms"] / e["median_ms"], 2)}  # fmt: skip
 
 
+def ask_with_and_without_spans(repeats: int = 3) -> dict:
+    """`ask` on the seeds index with the span reader and without, each question asked both ways
+    back to back (alternating which goes first), so the two share the machine's state."""
+    from rag import Assistant
+
+    assistant = Assistant.load(ROOT / "index")
+    questions = load_questions(ROOT / "eval" / "questions" / "seeds.jsonl")
+    for use in (True, False):
+        assistant.use_span_reader = use
+        assistant.ask(questions[0]["question"])  # warm, the span reader loaded
+    times: dict[bool, list[float]] = {True: [], False: []}
+    by_lang: dict[tuple[bool, str], list[float]] = {}
+    for r in range(repeats):
+        for i, q in enumerate(questions):
+            for use in (True, False) if (i + r) % 2 else (False, True):
+                assistant.use_span_reader = use
+                assistant.retriever.clear_cache()
+                t0 = time.perf_counter()
+                assistant.ask(q["question"], history=q.get("history") or [])
+                ms = (time.perf_counter() - t0) * 1000
+                times[use].append(ms)
+                by_lang.setdefault((use, q.get("lang", "vi")), []).append(ms)
+    on, off = latency(times[True]), latency(times[False])
+    return {
+        "questions": len(questions) * repeats, "with_span_reader": on, "without": off,
+        "median_ratio": round(on["median_ms"] / off["median_ms"], 2),
+        "by_lang": {f"{'with' if u else 'without'}/{lang}": latency(v) for (u, lang), v in sorted(by_lang.items())},
+    }  # fmt: skip
+
+
 def cold_start() -> dict:
     python = sys.executable
     t0 = time.perf_counter()
@@ -456,9 +486,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-cold", action="store_true")
     parser.add_argument(
         "--only",
-        choices=["scale", "hybrid", "load", "bm25"],
+        choices=["scale", "hybrid", "load", "bm25", "ask"],
         help="run one part alone: the scale curve, the whole search, index open time before/after "
-        "saving the indexes, or our BM25 against bm25s",
+        "saving the indexes, our BM25 against bm25s, or `ask` with and without the span reader",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
     args = parser.parse_args(argv)
@@ -474,6 +504,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.only == "load":
         print(json.dumps(load_curve(args.data, hybrid), indent=2))
+        return 0
+    if args.only == "ask":
+        print(json.dumps(ask_with_and_without_spans(), indent=2))
         return 0
     if args.only == "scale":
         print(json.dumps(scale_curve(args.data, sizes), indent=2))

@@ -138,6 +138,31 @@ def use_rules_before_issue_12(assistant: Assistant | None = None) -> None:
     rag.reading.answer.SPAN_KINDS = ()
     if assistant is not None:
         assistant.retrieval = replace(assistant.retrieval, learned=False, english_names_only=False)
+        assistant.use_span_reader = False
+
+
+def apply_settings(assistant: Assistant, settings: list[str]) -> None:
+    """`retrieval.NAME=V` sets a RetrievalSettings field; `answer.NAME=V` a constant of
+    rag/reading/answer.py (`answer.SPAN_WEIGHT.vi=2` one language of a per-language one)."""
+    from dataclasses import replace
+
+    import rag.reading.answer as answer_module
+
+    for item in settings:
+        name, _, value = item.partition("=")
+        where, _, field = name.partition(".")
+        number = float(value)
+        if where == "retrieval":
+            assistant.retrieval = replace(
+                assistant.retrieval, **{field: type(getattr(assistant.retrieval, field))(number)}
+            )
+        elif where == "answer" and "." in field:
+            const, key = field.split(".", 1)
+            getattr(answer_module, const)[key] = number
+        elif where == "answer":
+            setattr(answer_module, field, type(getattr(answer_module, field))(number))
+        else:
+            raise SystemExit(f"--set {item}: say retrieval.NAME=V or answer.NAME=V")
 
 
 def cache_sentence_vectors(assistant: Assistant, path: Path) -> Callable[[], None]:
@@ -247,6 +272,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--side", choices=("tune", "check"), help="ask only this side's questions")
     parser.add_argument("--before", action="store_true", help="the rules before issue 12 (a baseline)")
+    parser.add_argument("--no-spans", action="store_true", help="without the span reader (the rules alone)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="try a setting: answer.SPAN_WEIGHT_VI=2, retrieval.span_weight_en=1, …",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     everything = {}
@@ -254,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
         assistant, questions = open_set(name)
         if args.before:
             use_rules_before_issue_12(assistant)
+        if args.no_spans:
+            assistant.use_span_reader = False
+        apply_settings(assistant, args.set)
         if args.side:
             questions = [q for q in questions if side(q["split_key"]) == args.side]
         save = cache_sentence_vectors(assistant, cache_root() / "suite" / "sentence-vectors.pkl")
