@@ -41,6 +41,24 @@ def strip_marks(text: str) -> str:
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
+_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"  # onset
+    r"[aeiouy]{1,3}"  # vowel nucleus with its glides ("uye", "oai", "ieu")
+    r"(?:ng|nh|ch|[cmnpt])?"  # final consonant
+)
+
+
+def vietnamese_syllable(word: str) -> bool:
+    """Whether an unaccented, lower-case word can be a Vietnamese syllable: an onset, one
+    to three vowels and a final of the few Vietnamese allows. Most English words cannot
+    ("what", "were", "books", "symptoms"); short ones often can ("that", "son", "in").
+
+    >>> [vietnamese_syllable(w) for w in ("nghieng", "quan", "dang", "what", "were", "books", "that")]
+    [True, True, True, False, False, False, True]
+    """
+    return _SYLLABLE.fullmatch(word) is not None
+
+
 def has_diacritics(text: str) -> bool:
     """Whether any letter carries a mark (an "y" spelled for "i" is not one).
 
