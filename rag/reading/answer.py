@@ -38,7 +38,6 @@ VI_DENSE_WEIGHT = 0.0
 SPAN_PASSAGES = 4
 SPAN_WEIGHT = {"vi": 1.0, "en": 1.0}
 SPAN_ANSWER_BELIEF = 0.5
-SPAN_PICKS_CANDIDATE = 1  # 1: of a sentence's figures, names or dates, the one inside the span is taken
 
 # Decision thresholds, set on the dev sets: the seeds' unanswerable questions against the
 # ViQA questions (all answerable) that a stricter threshold turned away.
@@ -321,8 +320,6 @@ def compose(
         for ev in evidence:
             ev.score += weight * ev.span_belief
             if ev.candidate is not None:
-                if SPAN_PICKS_CANDIDATE:
-                    _candidate_in_span(q, ev)
                 ev.candidate_score += weight * ev.span_belief
     typed = [e for e in evidence if e.candidate is not None]
     if typed:
@@ -442,17 +439,6 @@ def answer_span(sentence: str, q: Question) -> extract.Candidate | None:
     start, end = toks[best[0]][1], toks[best[1] - 1][2]
     text = sentence[start:end]
     return extract.Candidate(text, fold(text).lower(), "", start, end)
-
-
-def _candidate_in_span(q: Question, ev: Evidence) -> None:
-    """Of the sentence's candidates of the asked type, the one the span reader points at (the
-    figure, name or date it reads as the answer), when that is not the one the rules took."""
-    if ev.span is None:
-        return
-    lo, hi = ev.span[0] - ev.start, ev.span[1] - ev.start
-    inside = [c for c in candidates(q, ev.text) if c.start < hi and c.end > lo]
-    if inside and ev.candidate not in inside:
-        ev.candidate = inside[0]
 
 
 def _span_candidate(ev: Evidence) -> extract.Candidate:
