@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         x = np.array([vector(r["features"]) for r in sub])
         y = np.array([r["answerable"] for r in sub])
         tune = np.array([r["side"] == "tune" for r in sub])
-        mean, std = x[tune].mean(0), x[tune].std(0) + 1e-9
+        mean, std = x[tune].mean(0), x[tune].std(0)
+        std = np.where(std < 1e-6, 1.0, std)  # an input constant on tune (the span reader off) adds nothing
         # The strength of the L2 penalty by 5-fold cross-validation on tune (log loss): the
         # English group has about a hundred tune questions for 13 inputs.
         clf = LogisticRegressionCV(Cs=C_GRID, cv=5, scoring="neg_log_loss", max_iter=1000)
@@ -108,14 +109,22 @@ def main(argv: list[str] | None = None) -> int:
                   f"{b['abstention_recall']} |")  # fmt: skip
         print("  weights:", dict(zip(FEATURES, models[g]["coef"])))
     if args.write:
-        MODEL_FILE.write_text(json.dumps({
-            "trained_by": "python -m eval.train_abstain --write",
+        # A run with the span reader writes "models", one without it "models_without_spans"
+        # (rag/reading/abstention.py takes the pair that matches the answer); the other pair is kept.
+        spans_on = any(r["features"].get("span_reader") for r in rows)
+        key = "models" if spans_on else "models_without_spans"
+        data = json.loads(MODEL_FILE.read_text(encoding="utf-8")) if MODEL_FILE.exists() else {}
+        data.update({
+            "trained_by": "python -m eval.train_abstain --write (models: a suite run with the span reader; "
+                          "models_without_spans: one with --no-spans)",
             "data": "decision features of the tune splits of ViQA dev and the MLQA suite (eval/DATA.md); "
                     "label: the question is answerable from the corpus",
-            "models": models,
-        }, indent=2) + "\n", encoding="utf-8")  # fmt: skip
+            key: models,
+        })  # fmt: skip
+        MODEL_FILE.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         (ROOT / "eval" / "figures").mkdir(exist_ok=True)
-        (ROOT / "eval" / "figures" / "abstention_curve.json").write_text(json.dumps(report, indent=2) + "\n")
+        name = "abstention_curve.json" if spans_on else "abstention_curve_without_spans.json"
+        (ROOT / "eval" / "figures" / name).write_text(json.dumps(report, indent=2) + "\n")
         print(f"wrote {MODEL_FILE}")
     return 0
 

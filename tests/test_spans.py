@@ -31,3 +31,47 @@ def test_belief_is_the_logistic_of_the_log_odds():
     assert spans.belief(0.0) == 0.5
     assert spans.belief(100.0) == pytest.approx(1.0)
     assert spans.belief(-3.0) == pytest.approx(1 / (1 + np.exp(3.0)))
+
+
+PARTY = (
+    "Đảng bộ quận 1 hiện có 51 tổ chức cơ sở đảng, gồm 23 chi bộ cơ sở và 28 đảng bộ cơ sở (337 chi bộ "
+    "trực thuộc, trong đó có 01 đảng bộ bộ phận khu phố với 03 chi bộ trực thuộc) với 8.033 đảng viên."
+)
+MEETING = "Ban Tuyên giáo Thành ủy tổ chức hội nghị trực tuyến quán triệt các nghị quyết của Trung ương cho cán bộ chủ chốt."
+
+
+@pytest.fixture(scope="module")
+def reader():
+    if not spans.available():
+        pytest.skip("rag/data/span_reader.safetensors is not in this checkout")
+    return spans.SpanReader()
+
+
+@pytest.mark.parametrize("question", ["Quận 1 có bao nhiêu đảng viên?", "How many party members does District 1 have?"])
+def test_the_trained_reader_believes_the_passage_that_answers_and_not_an_unrelated_one(reader, question):
+    party, meeting = reader.read_batch(question, [PARTY, MEETING])
+    best = spans.best_span(party)
+    assert spans.belief(best[0]) > 0.9
+    assert PARTY[best[1] : best[2]].strip() != ""
+    assert spans.belief(spans.best_span(meeting)[0]) < 0.5
+    assert all(0 <= a <= b <= len(PARTY) for a, b in party.offsets)  # offsets into the passage text
+
+
+def test_sharing_the_embedding_models_layers_reads_as_a_copy_does(reader):
+    from rag.model.embedding import shared
+
+    embedder = shared()
+    twin = spans.SpanReader(embedder.model[0].auto_model, embedder.model.tokenizer)
+    a = reader.read_batch("Quận 1 có bao nhiêu đảng viên?", [PARTY, MEETING])
+    b = twin.read_batch("Quận 1 có bao nhiêu đảng viên?", [PARTY, MEETING])
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(x.starts, y.starts, atol=1e-4)
+        np.testing.assert_allclose(x.ends, y.ends, atol=1e-4)
+        assert x.null == pytest.approx(y.null, abs=1e-4)
+
+
+def test_a_batch_reads_each_passage_as_alone(reader):
+    """Padding in a batch must not change a passage's scores (the reader batches the top passages)."""
+    alone = reader.read_batch("Quận 1 có bao nhiêu đảng viên?", [MEETING])[0]
+    batched = reader.read_batch("Quận 1 có bao nhiêu đảng viên?", [PARTY, MEETING])[1]
+    np.testing.assert_allclose(alone.starts, batched.starts, atol=1e-3)

@@ -40,13 +40,23 @@ def _model() -> dict:
     return json.loads(MODEL_FILE.read_text(encoding="utf-8"))
 
 
+def _group_model(features: dict) -> dict:
+    """The model of the question's language group, fit with the span reader on or off as it was
+    for this answer (its two inputs are 0 without it, which a model fit with it misreads)."""
+    data = _model()
+    models = (
+        data["models"] if features.get("span_reader") else data.get("models_without_spans", data["models"])
+    )
+    return models[group(str(features.get("lang", "vi")))]
+
+
 def probability(features: dict) -> float:
     """P(the documents hold the answer), calibrated on the tune splits.
 
     >>> 0.0 <= probability({"lang": "vi", "kind": "other", "coverage": 0.9}) <= 1.0
     True
     """
-    m = _model()["models"][group(str(features.get("lang", "vi")))]
+    m = _group_model(features)
     z = m["intercept"] + sum(
         w * (x - mu) / sd
         for w, x, mu, sd in zip(m["coef"], vector(features, m["features"]), m["mean"], m["std"])
@@ -58,5 +68,4 @@ def holds_answer(features: dict) -> bool:
     """The operating point: answer when the probability reaches the group's threshold."""
     if features.get("empty"):
         return False
-    m = _model()["models"][group(str(features.get("lang", "vi")))]
-    return probability(features) >= m["threshold"]
+    return probability(features) >= _group_model(features)["threshold"]

@@ -343,7 +343,9 @@ def compose(
         threshold = MIN_DENSE_SENTENCE
     else:
         threshold = MIN_COVERAGE_CLOSE if top_cosine >= CLOSE_COSINE else MIN_COVERAGE
-    features = decision_features(q, best, passages, top_cosine, documents, evidence)
+    features = decision_features(
+        q, best, passages, top_cosine, documents, evidence, reader.span_model is not None
+    )
     if trace is not None:
         trace.update(features)
     if q.measure and (best is None or best.candidate is None):
@@ -457,6 +459,7 @@ def decision_features(
     top_cosine: float,
     documents,
     evidence: list[Evidence] = (),
+    span_reader: bool = False,
 ) -> dict[str, float | str]:
     """What the reader knows when it decides whether the documents hold the answer."""
     if best is None:
@@ -477,6 +480,7 @@ def decision_features(
         "names_present": names_present(q, best),
         "span": best.span_belief,
         "span_top": max((e.span_belief for e in evidence), default=0.0),
+        "span_reader": float(span_reader),
     }
 
 
