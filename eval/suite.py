@@ -1,7 +1,7 @@
 """The development suite: ViQA dev and MLQA dev (Vietnamese and English), each split into
 tune and check (eval/split.py), with unanswerable questions mixed in.
 
-    python -m eval.suite [--sets viqa,mlqa] [--out eval/results] [--json]
+    python -m eval.suite [--sets viqa,mlqa,legal] [--out eval/results] [--json]
 
 MLQA (CC BY-SA 3.0, ../shared/bench/mlqa, dev split only; provenance in eval/DATA.md):
 its 451 Vietnamese contexts are pooled with ViQA's 3,255 passages. Unanswerable questions
@@ -101,6 +101,18 @@ def viqa(data: Path = SHARED / "viqa") -> list[dict]:
     ]  # fmt: skip
 
 
+def legal(data: Path = ROOT / "eval" / "data" / "legal") -> list[dict]:
+    """The questions over three labour statutes (eval/data/legal/README.md) that have an evidence
+    phrase (38 of 58; the others ask what a named article says), answered by that phrase; split by
+    question id. No setting was chosen on them before this suite."""
+    return [
+        {"id": q["id"], "question": q["question"], "answers": [q["evidence"]], "sources": [q["law"]],
+         "lang": "vi", "kind": "other", "split_key": q["id"], "qtype": question_type(q["question"])}
+        for q in _jsonl(data / "questions.jsonl")
+        if q.get("evidence")
+    ]  # fmt: skip
+
+
 def open_set(name: str) -> tuple[Assistant, list[dict]]:
     """The index (built once, cached under the model cache) and the questions of a set."""
     cache = cache_root() / "suite"
@@ -120,7 +132,10 @@ def open_set(name: str) -> tuple[Assistant, list[dict]]:
             shutil.copytree(cache / "viqa", pool)
         files = [SHARED / "viqa" / "corpus.jsonl", corpus]
         return Assistant.build(files, pool, progress=True), rows
-    raise SystemExit(f"unknown set {name!r}: choose viqa or mlqa")
+    if name == "legal":
+        laws = sorted((ROOT / "eval" / "data" / "legal").glob("*.txt"))
+        return Assistant.build(laws, cache / "legal", progress=True), legal()
+    raise SystemExit(f"unknown set {name!r}: choose viqa, mlqa or legal")
 
 
 def use_rules_before_issue_12(assistant: Assistant | None = None) -> None:
@@ -210,7 +225,7 @@ def run(
 
 def read_results(out: Path) -> Iterator[tuple[str, dict]]:
     """(set name, per-question result) of every set a suite run wrote to `out` (the trainers' input)."""
-    for name in ("viqa", "mlqa"):
+    for name in ("viqa", "mlqa", "legal"):
         path = out / f"{name}.jsonl"
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
@@ -267,7 +282,7 @@ def abstention_by_lang(results: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.suite", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", default="viqa,mlqa")
+    parser.add_argument("--sets", default="viqa,mlqa,legal")
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--side", choices=("tune", "check"), help="ask only this side's questions")
