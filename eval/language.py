@@ -33,10 +33,13 @@ def main() -> int:
         question.FOREIGN_SHARE = share
         for s in ("tune", "check"):
             got = {
-                lang: [question.language(q) == lang for q, qs in items if qs == s] for lang, items in sets.items()
+                lang: [question.language(q) == lang for q, qs in items if qs == s]
+                for lang, items in sets.items()
             }
             en, vi = got["en"], got["vi-noaccent"]
-            print(f"| {share} | {s} | {sum(en) / len(en):.3f} ({len(en)}) | {sum(vi) / len(vi):.3f} ({len(vi)}) |")
+            print(
+                f"| {share} | {s} | {sum(en) / len(en):.3f} ({len(en)}) | {sum(vi) / len(vi):.3f} ({len(vi)}) |"
+            )
     return 0
 
 

@@ -157,12 +157,15 @@ def use_rules_before_issue_12(assistant: Assistant | None = None) -> None:
 
 
 def apply_settings(assistant: Assistant, settings: list[str]) -> None:
-    """`retrieval.NAME=V` sets a RetrievalSettings field; `answer.NAME=V` a constant of
-    rag/reading/answer.py (`answer.SPAN_WEIGHT.vi=2` one language of a per-language one)."""
+    """`retrieval.NAME=V` sets a RetrievalSettings field; `answer.NAME=V` (`spans.NAME=V`) a
+    constant of rag/reading/answer.py (rag/model/spans.py); `answer.SPAN_WEIGHT.vi=2` one
+    language of a per-language one."""
     from dataclasses import replace
 
+    import rag.model.spans as spans_module
     import rag.reading.answer as answer_module
 
+    modules = {"answer": answer_module, "spans": spans_module}
     for item in settings:
         name, _, value = item.partition("=")
         where, _, field = name.partition(".")
@@ -171,13 +174,13 @@ def apply_settings(assistant: Assistant, settings: list[str]) -> None:
             assistant.retrieval = replace(
                 assistant.retrieval, **{field: type(getattr(assistant.retrieval, field))(number)}
             )
-        elif where == "answer" and "." in field:
+        elif where in modules and "." in field:
             const, key = field.split(".", 1)
-            getattr(answer_module, const)[key] = number
-        elif where == "answer":
-            setattr(answer_module, field, type(getattr(answer_module, field))(number))
+            getattr(modules[where], const)[key] = number
+        elif where in modules:
+            setattr(modules[where], field, type(getattr(modules[where], field))(number))
         else:
-            raise SystemExit(f"--set {item}: say retrieval.NAME=V or answer.NAME=V")
+            raise SystemExit(f"--set {item}: say retrieval.NAME=V, answer.NAME=V or spans.NAME=V")
 
 
 def cache_sentence_vectors(assistant: Assistant, path: Path) -> Callable[[], None]:
