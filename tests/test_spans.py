@@ -47,7 +47,9 @@ def reader():
     return spans.SpanReader()
 
 
-@pytest.mark.parametrize("question", ["Quận 1 có bao nhiêu đảng viên?", "How many party members does District 1 have?"])
+@pytest.mark.parametrize(
+    "question", ["Quận 1 có bao nhiêu đảng viên?", "How many party members does District 1 have?"]
+)
 def test_the_trained_reader_believes_the_passage_that_answers_and_not_an_unrelated_one(reader, question):
     party, meeting = reader.read_batch(question, [PARTY, MEETING])
     best = spans.best_span(party)
@@ -75,3 +77,16 @@ def test_a_batch_reads_each_passage_as_alone(reader):
     alone = reader.read_batch("Quận 1 có bao nhiêu đảng viên?", [MEETING])[0]
     batched = reader.read_batch("Quận 1 có bao nhiêu đảng viên?", [PARTY, MEETING])[1]
     np.testing.assert_allclose(alone.starts, batched.starts, atol=1e-3)
+
+
+def test_the_span_reader_can_be_turned_off_from_the_environment(tmp_path, monkeypatch):
+    from rag import Assistant
+
+    (tmp_path / "a.txt").write_text("Quận 1 có 8.033 đảng viên.", encoding="utf-8")
+    monkeypatch.setenv("RAG_SPAN_READER", "0")
+    off = Assistant.build([tmp_path / "a.txt"], tmp_path / "index")
+    assert off.span_reader is None
+    assert off.ask("Quận 1 có bao nhiêu đảng viên?").found
+    monkeypatch.delenv("RAG_SPAN_READER")
+    on = Assistant.load(tmp_path / "index")
+    assert on.use_span_reader == spans.available()
