@@ -109,7 +109,7 @@ def cache_lower(model, encoded: list[dict], frozen: int, pad_id: int, batch: int
             rows = order[at : at + batch]
             ids = pad([encoded[i]["ids"] for i in rows], pad_id)
             mask = (ids != pad_id).long()
-            hs = model(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states[frozen]
+            hs = spans.lower(model, ids, mask, frozen)  # what SpanReader.read_batch computes
             for k, i in enumerate(rows):
                 out[i] = hs[k, : len(encoded[i]["ids"])].to(torch.float16).clone()
     return out  # type: ignore[return-value]

@@ -208,11 +208,3 @@ def shared(embedder=None) -> SpanReader:
             else:
                 _shared = SpanReader()
         return _shared
-
-
-def describe() -> dict:
-    """The shipped weights' metadata (training data, layers, scores), without loading torch."""
-    from safetensors import safe_open
-
-    with safe_open(str(WEIGHTS), framework="np") as f:
-        return json.loads((f.metadata() or {}).get("info", "{}"))

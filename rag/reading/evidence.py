@@ -240,15 +240,15 @@ class Reader:
         self.span_model = span_model  # rag.model.spans.SpanReader, or None: no span reading
         self._spans: dict[tuple[str, int, int], spans.PassageSpans] = {}
 
-    def spans(self, passages: list[Passage]) -> dict[tuple[str, int, int], spans.PassageSpans]:
-        """The span reader's token scores of `passages` (each passage read once, in one batch)."""
+    def spans(self, passages: list[Passage]) -> None:
+        """Have the span reader read `passages` (those not read yet, in one batch); `evidence`
+        and `span_belief` then use its scores. Nothing is read without a span model."""
         if self.span_model is None:
-            return {}
+            return
         missing = [p for p in dict.fromkeys(passages) if p.key not in self._spans]
         if missing:
             read = self.span_model.read_batch(self.question.text, [p.text for p in missing])
             self._spans.update((p.key, r) for p, r in zip(missing, read))
-        return {p.key: self._spans[p.key] for p in passages}
 
     def span_belief(self, passage: Passage) -> float:
         """P(the answer is in `passage`) by the span reader, once it has read it (else 0)."""
@@ -271,6 +271,7 @@ class Reader:
         out = []
         for rank, passage in enumerate(passages):
             passage_cov, sentences = self.read(passage)
+            read = self._spans.get(passage.key)  # None when the span reader has not read it
             for sent in sentences:
                 if (passage.source, sent.start, sent.end) in seen:
                     continue  # the same sentence in two overlapping chunks
@@ -287,10 +288,9 @@ class Reader:
                 if sent.candidate is not None:
                     ev.candidate, ev.candidate_quality = sent.candidate, sent.quality
                     ev.candidate_score = CANDIDATE_WEIGHTS[0] * ev.score + CANDIDATE_WEIGHTS[1] * sent.quality
-                read = self._spans.get(passage.key)
                 best = (
                     spans.best_span(read, sent.start - passage.start, sent.end - passage.start)
-                    if read
+                    if read is not None
                     else None
                 )
                 if best is not None:
