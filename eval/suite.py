@@ -157,15 +157,17 @@ def use_rules_before_issue_12(assistant: Assistant | None = None) -> None:
 
 
 def apply_settings(assistant: Assistant, settings: list[str]) -> None:
-    """`retrieval.NAME=V` sets a RetrievalSettings field; `answer.NAME=V` (`spans.NAME=V`) a
-    constant of rag/reading/answer.py (rag/model/spans.py); `answer.SPAN_WEIGHT.vi=2` one
+    """`retrieval.NAME=V` sets a RetrievalSettings field; `answer.NAME=V` (`spans.NAME=V`,
+    `question.NAME=V`) a constant of rag/reading/answer.py (rag/model/spans.py,
+    rag/reading/question.py); `answer.SPAN_WEIGHT.vi=2` one
     language of a per-language one."""
     from dataclasses import replace
 
     import rag.model.spans as spans_module
     import rag.reading.answer as answer_module
+    import rag.reading.question as question_module
 
-    modules = {"answer": answer_module, "spans": spans_module}
+    modules = {"answer": answer_module, "spans": spans_module, "question": question_module}
     for item in settings:
         name, _, value = item.partition("=")
         where, _, field = name.partition(".")
@@ -180,7 +182,7 @@ def apply_settings(assistant: Assistant, settings: list[str]) -> None:
         elif where in modules:
             setattr(modules[where], field, type(getattr(modules[where], field))(number))
         else:
-            raise SystemExit(f"--set {item}: say retrieval.NAME=V, answer.NAME=V or spans.NAME=V")
+            raise SystemExit(f"--set {item}: say retrieval.NAME=V, or answer., spans. or question.NAME=V")
 
 
 def cache_sentence_vectors(assistant: Assistant, path: Path) -> Callable[[], None]:

@@ -127,3 +127,26 @@ def test_a_question_worded_unlike_its_passage_is_still_answered(assistant):
 def test_a_density_the_seeds_do_not_give_is_not_answered(assistant):
     answer = assistant.ask("Mật độ dân số quận 1?")
     assert not answer.found and "20.000 cán bộ [" not in answer.text, answer.text
+
+
+def test_a_person_must_hold_the_office_asked(monkeypatch):
+    import rag.reading.answer
+
+    monkeypatch.setattr(rag.reading.answer, "CALIBRATED", False)
+    text = (
+        "Phó Bí thư Thường trực Quận ủy Lê Văn An phát biểu tại hội nghị của quận Tân Bình. "
+        "Phó Bí thư Thành ủy Trần Văn Bình dự hội nghị của quận Tân Bình."
+    )
+    # The office of another body (the Quận ủy), and the deputy for the office, do not answer.
+    deputy = _compose("Ai là Phó Bí thư Thành ủy dự hội nghị quận Tân Bình?", text)
+    assert deputy.found and deputy.text.startswith("Trần Văn Bình"), deputy.text
+    english = _compose("Who is the Deputy Secretary of the City Party Committee at the Tân Bình meeting?", text)
+    assert "Lê Văn An" not in english.text.split("[")[0], english.text
+    holder = _compose("Ai là Bí thư Thành ủy dự hội nghị quận Tân Bình?", text)
+    assert not holder.found and "Trần Văn Bình [" not in holder.text, holder.text
+
+
+def test_an_office_nobody_in_the_seeds_holds_is_not_answered(assistant):
+    # The seeds name Tân Bình's officers, none of them the chairman of its People's Committee.
+    answer = assistant.ask("Ai là Chủ tịch UBND quận Tân Bình?")
+    assert not answer.found, answer.text

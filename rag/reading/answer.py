@@ -355,6 +355,8 @@ def compose(
         trace.update(features)
     if q.measure and (best is None or best.candidate is None):
         found = False  # a measure asked ("mật độ"), and no figure written in its units anywhere
+    elif q.role and (best is None or best.candidate is None):
+        found = False  # an office asked ("Chủ tịch UBND"), and only people of other offices named
     elif CALIBRATED:
         found = best is not None and bool(features["numbers_present"]) and abstention.holds_answer(features)
     else:

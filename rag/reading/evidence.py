@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rag.language.normalize import bigrams, fold, terms, tokens
 from rag.model import spans
 from rag.reading import extract
-from rag.reading.question import Question, analyse, measures
+from rag.reading.question import Question, analyse, measures, roles
 from rag.records import Passage
 
 # Evidence sentence score: its own coverage of the question, with the sentence before it,
@@ -174,6 +174,35 @@ def fits_measure(measure: str, sentence: str, figure: extract.Candidate) -> bool
     return any(re.match(rf"\s*{re.escape(u)}(?![a-z])", after) for u in measures()[measure]["units"])
 
 
+def role_fit(q: Question, person: extract.Candidate) -> bool | None:
+    """Whether the role written next to a person is the office asked (None: no role written).
+
+    A deputy ("Phó Chủ tịch") does not answer for the office, nor the holder for the deputy,
+    nor an office of another body ("Bí thư Quận ủy" for "Bí thư Thành ủy").
+
+    >>> from rag.reading.question import analyse
+    >>> q = analyse("Ai là Chủ tịch UBND quận Tân Bình?")
+    >>> [role_fit(q, c) for c in extract.people("Chủ tịch UBND quận Tân Bình Nguyễn Văn A, Phó Chủ tịch Trần Văn B và Lê Thị C họp.")]
+    [True, False, None]
+    >>> q = analyse("Ai là Phó Bí thư Thành ủy?")
+    >>> [role_fit(q, c) for c in extract.people("Phó Bí thư Quận ủy Lê Văn A và Phó Bí thư Thành ủy Trần Văn B dự.")]
+    [False, True]
+    """
+    if "(" not in person.text or not q.role:
+        return None
+    role = " ".join(re.findall(r"\w+", fold(person.text[person.text.index("(") + 1 : -1]).lower()))
+    data = roles()
+    bodies = [w for o in data["offices"] for w in o["written"] if re.search(rf"(?<!\w){w}(?!\w)", role)]
+    if q.office and bodies and not set(bodies) & set(q.office):
+        return False  # the office of another body ("Quận ủy" for "Thành ủy")
+    deputy_words = data["deputy"]
+    for head in q.role:
+        for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", role):
+            if any(w in deputy_words for w in role[: m.start()].split()[-2:]) == q.deputy:
+                return True
+    return False
+
+
 def candidates(q: Question, sentence: str) -> list[extract.Candidate]:
     if q.kind == "number":
         found = extract.numbers(sentence)
@@ -185,7 +214,8 @@ def candidates(q: Question, sentence: str) -> list[extract.Candidate]:
         return extract.dates(sentence)
     if q.kind == "person":
         asked = fold(q.text).lower()
-        return [c for c in extract.people(sentence) if c.value not in asked]
+        # A person whose written role is another office does not answer "who is the …".
+        return [c for c in extract.people(sentence) if c.value not in asked and role_fit(q, c) is not False]
     if q.kind == "role":
         return [c for name in q.names for c in extract.roles(sentence, name)]
     return []

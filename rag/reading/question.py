@@ -35,6 +35,9 @@ FOREIGN_SHARE = 0.4
 _PERSON_NOUNS = words("questions.person_nouns")
 _NAME_OF = words("questions.name_of")
 _PERCENT_CUES = words("questions.percent_cues")
+# Read the office a "who" question asks about (rag/data/roles.json): a person whose written
+# role is another office does not answer it. False: no office is read (the rule before).
+ASK_ROLE = True
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class Question:
     unit: tuple[str, ...]  # folded words of what is counted: "bao nhiêu đảng viên" -> dang, vien
     names: tuple[str, ...] = ()  # people the question names (for "what is X's position")
     measure: str = ""  # a measure asked for ("density", "area", "population"): rag/data/measures.json
+    role: tuple[str, ...] = ()  # who holds an office ("Ai là Chủ tịch …"): the heads that fit, rag/data/roles.json
+    deputy: bool = False  # the office's deputy is asked ("Phó Chủ tịch", "Deputy Secretary")
+    office: tuple[str, ...] = ()  # the body it belongs to, as written in a role ("thanh uy")
 
 
 def _is_question_word(word: str, folded: str, cue_words: set[str]) -> bool:
@@ -197,6 +203,34 @@ def asked_measure(text: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=1)
+def roles() -> dict:
+    """Offices a "who" question asks about, and the role heads that fit (rag/data/roles.json)."""
+    path = Path(__file__).parent.parent / "data" / "roles.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def asked_role(text: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
+    """The role heads a person must hold to answer, whether the deputy is asked, and how
+    the body the office belongs to is written, when the question names one.
+
+    >>> asked_role("Ai là Phó Chủ tịch UBND quận 1?")
+    (('chu tich',), True, ('ubnd', 'uy ban nhan dan'))
+    >>> asked_role("Who is the mayor of Hanoi?"), asked_role("Ai phát minh ra điện thoại?")
+    ((('chu tich',), False, ()), ((), False, ()))
+    """
+    folded = " ".join(re.findall(r"\w+", fold(text).lower()))
+    data = roles()
+    for spec in data["roles"]:
+        for cue in spec["cues"]:
+            m = re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", folded)
+            if m:
+                deputy = any(w in data["deputy"] for w in folded[: m.start()].split()[-2:])
+                office = next((tuple(o["written"]) for o in data["offices"] if any(_has(folded, c) for c in o["cues"])), ())
+                return tuple(spec["heads"]), deputy, office
+    return (), False, ()
+
+
 def analyse(text: str) -> Question:
     folded = fold(text).lower()
     cue_words = {
@@ -213,6 +247,7 @@ def analyse(text: str) -> Question:
     numbers = tuple(w for w in words if w[0].isdigit())
     unit = asked_unit(text)
     kind = answer_kind(text)
+    role, deputy, office = asked_role(text) if kind == "person" and ASK_ROLE else ((), False, ())
     return Question(
         text=text,
         lang=language(text),
@@ -223,6 +258,9 @@ def analyse(text: str) -> Question:
         unit=unit,
         names=tuple(text[c.start : c.end] for c in people(text)) if kind == "role" else (),
         measure=asked_measure(text) if kind == "number" else "",
+        role=role,
+        deputy=deputy,
+        office=office,
     )
 
 
