@@ -1,6 +1,6 @@
 """Train the span reader (rag/model/spans.py) on eval/data/reader/train.jsonl.gz.
 
-    python -m eval.train_reader [--frozen 8] [--epochs 2] [--limit N]
+    python -m eval.train_reader [--frozen 4] [--epochs 1.2] [--lr 1e-4] [--limit N]
 
 multilingual-e5-small reads question and passage together; its lower FROZEN layers stay as
 they are and their output for every training pair is computed once and cached in memory, so
@@ -158,8 +158,8 @@ def _stack(hidden, rows):
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frozen", type=int, default=8, help="lower layers kept as they are")
-    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--frozen", type=int, default=4, help="lower layers kept as they are")
+    parser.add_argument("--epochs", type=float, default=1.2)
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--limit", type=int, default=None, help="train on this many rows (a quick look)")
