@@ -21,6 +21,7 @@ unanswerable ones, per language; per-question results with the decision features
 from __future__ import annotations
 
 import argparse
+from itertools import groupby
 import json
 import pickle
 import shutil
@@ -34,7 +35,7 @@ from tqdm import tqdm
 from eval.evaluate import evaluate_one, summarise
 from eval.split import bucket, side
 from rag.assistant import Assistant
-from rag.language.normalize import fold
+from rag.language.normalize import fold, strip_marks
 from rag.model.e5model import cache_root
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +139,11 @@ def open_set(name: str) -> tuple[Assistant, list[dict]]:
     raise SystemExit(f"unknown set {name!r}: choose viqa, mlqa or legal")
 
 
+def unaccented(questions: list[dict]) -> list[dict]:
+    """The Vietnamese questions as typed without diacritics ("quan 1 co bao nhieu phuong")."""
+    return [q | {"question": strip_marks(q["question"]), "lang": "vi-noaccent"} for q in questions if q["lang"] == "vi"]
+
+
 def use_rules_before_issue_12(assistant: Assistant | None = None) -> None:
     """Today's reader as it was before the tune/check work, for before/after tables: the
     hand-set re-ranker weights, an English question's every word in the word index, no
@@ -165,9 +171,11 @@ def apply_settings(assistant: Assistant, settings: list[str]) -> None:
 
     import rag.model.spans as spans_module
     import rag.reading.answer as answer_module
+    import rag.reading.evidence as evidence_module
     import rag.reading.question as question_module
 
-    modules = {"answer": answer_module, "spans": spans_module, "question": question_module}
+    modules = {"answer": answer_module, "spans": spans_module, "question": question_module,
+               "evidence": evidence_module}  # fmt: skip
     for item in settings:
         name, _, value = item.partition("=")
         where, _, field = name.partition(".")
@@ -271,6 +279,30 @@ def table(name: str, rep: dict) -> str:
     return "\n".join(lines)
 
 
+def subsets_table(name: str, results: list[dict]) -> str:
+    """One set's Markdown table by side and language, with the Vietnamese questions whose
+    English form was asked too (the same questions in both languages)."""
+    english = {r["id"].rsplit("-", 1)[0] for r in results if r["lang"] == "en"}
+    lines = [f"\n{name}", "| subset | n | hit@1 | hit@5 | answer (answerable) | found (answerable) | abstention P / R |",
+             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for sname in ("tune", "check"):
+        rows = [r for r in results if r["side"] == sname]
+        groups = [(sname, rows)] + [(f"{sname} {lang}", [r for r in rows if r["lang"] == lang])
+                                    for lang in sorted({r["lang"] for r in rows})]  # fmt: skip
+        if english:
+            same = [r for r in rows if r["lang"] == "vi" and r["id"].rsplit("-", 1)[0] in english]
+            groups.append((f"{sname} vi, same questions as en", same))
+        for label, sub in groups:
+            if not sub:
+                continue
+            s = summarise(sub)
+            ab = s["abstention"]
+            absn = f"{ab['precision']} / {ab['recall']}" if ab["tp"] + ab["fn"] else "–"
+            lines.append(f"| {label} | {s['n']} | {s['hit@1']} | {s['hit@5']} | {s['answer_on_answerable']} | "
+                         f"{s['found_on_answerable']} | {absn} |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def abstention_by_lang(results: list[dict]) -> dict:
     from eval.metrics import abstention
 
@@ -294,6 +326,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", action="store_true", help="the rules before issue 12 (a baseline)")
     parser.add_argument("--no-spans", action="store_true", help="without the span reader (the rules alone)")
     parser.add_argument(
+        "--tables", action="store_true",
+        help="ask nothing: print the tables by subset of the results already in --out",
+    )  # fmt: skip
+    parser.add_argument(
+        "--unaccented", action="store_true",
+        help="ask the Vietnamese questions typed without diacritics (and no English ones)",
+    )  # fmt: skip
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -301,6 +341,10 @@ def main(argv: list[str] | None = None) -> int:
         help="try a setting: answer.SPAN_WEIGHT_VI=2, retrieval.span_weight_en=1, …",
     )
     args = parser.parse_args(argv)
+    if args.tables:
+        for name, rows in groupby(read_results(args.out), key=lambda item: item[0]):
+            print(subsets_table(name, [r for _, r in rows]))
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     everything = {}
     for name in args.sets.split(","):
@@ -312,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         apply_settings(assistant, args.set)
         if args.side:
             questions = [q for q in questions if side(q["split_key"]) == args.side]
+        if args.unaccented:
+            questions = unaccented(questions)
         save = cache_sentence_vectors(assistant, cache_root() / "suite" / "sentence-vectors.pkl")
         results = run(assistant, questions, desc=name, log=args.out / f"{name}.partial.jsonl")
         save()

@@ -1,10 +1,11 @@
 """Calibrate "not in the documents" on the tune splits; report the curve on tune and check.
 
-    python -m eval.train_abstain [--results eval/results] [--write]
+    python -m eval.train_abstain [--results eval/results eval/results-unaccented] [--write]
 
 Reads the per-question decision features that `python -m eval.suite` wrote
-(`<results>/viqa.jsonl`, `<results>/mlqa.jsonl`). Per language group ("vi": accented and
-unaccented Vietnamese, "en"), a logistic regression (scikit-learn, L2, standardised
+(`<results>/viqa.jsonl`, `<results>/mlqa.jsonl`, `<results>/legal.jsonl`; the unaccented
+questions from a run with `--unaccented --out eval/results-unaccented`). Per language group
+("vi", "noaccent": Vietnamese typed without diacritics, "en"), a logistic regression (scikit-learn, L2, standardised
 inputs) is fit on the *tune* questions to tell answerable (label 1) from unanswerable
 ones, its L2 strength chosen by 5-fold cross-validation on tune. The operating point is the highest threshold whose `found` on answerable tune
 questions stays >= TARGET_FOUND; `--write` stores model and threshold in
@@ -61,15 +62,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m eval.train_abstain", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--results", type=Path, default=ROOT / "eval" / "results")
+    parser.add_argument(
+        "--results", type=Path, nargs="+",
+        default=[ROOT / "eval" / "results", ROOT / "eval" / "results-unaccented"],
+        help="suite output folders (one that does not exist is skipped)",
+    )  # fmt: skip
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
-    rows = load(args.results)
+    rows = [r for folder in args.results if folder.exists() for r in load(folder)]
     models, report = {}, {}
-    for g in ("vi", "en"):
+    for g in ("vi", "noaccent", "en"):
         # Grouped as the assistant groups a question: by the language it detects, not the set's label
         # (an English question full of names can read as Vietnamese and take the "vi" model).
         sub = [r for r in rows if group(str(r["features"].get("lang", r["lang"]))) == g]
+        if not any(r["side"] == "tune" for r in sub):
+            continue  # no questions of this group were asked (the "vi" model answers them)
         x = np.array([vector(r["features"]) for r in sub])
         y = np.array([r["answerable"] for r in sub])
         tune = np.array([r["side"] == "tune" for r in sub])

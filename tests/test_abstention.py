@@ -21,3 +21,15 @@ def test_a_typed_question_without_a_candidate_is_marked():
     x = dict(zip(FEATURES, vector({"lang": "vi", "kind": "number", "typed": 0.0})))
     assert x["missing_type"] == 1.0
     assert dict(zip(FEATURES, vector({"lang": "vi", "kind": "other"})))["missing_type"] == 0.0
+
+
+def test_unaccented_questions_have_their_own_model_and_a_file_without_it_falls_back(monkeypatch):
+    import rag.reading.abstention as abstention
+
+    data = abstention._model()
+    assert "noaccent" in data["models"], "refit with eval/results-unaccented (python -m eval.train_abstain)"
+    plain = CLOSE | {"lang": "vi-noaccent", "span_reader": 1.0}
+    assert abstention._group_model(plain) is data["models"]["noaccent"]
+    without = {"models": {g: m for g, m in data["models"].items() if g != "noaccent"}}
+    monkeypatch.setattr(abstention, "_model", lambda: without)
+    assert abstention._group_model(plain) is without["models"]["vi"]

@@ -150,3 +150,10 @@ def test_an_office_nobody_in_the_seeds_holds_is_not_answered(assistant):
     # The seeds name Tân Bình's officers, none of them the chairman of its People's Committee.
     answer = assistant.ask("Ai là Chủ tịch UBND quận Tân Bình?")
     assert not answer.found, answer.text
+
+
+def test_an_unaccented_question_is_read_against_unaccented_text(assistant):
+    # The span reader never saw Vietnamese: "dan so" against "dân số" read as two scripts,
+    # it put its belief elsewhere and the population was declined.
+    answer = assistant.ask("dan so quan 1 la bao nhieu")
+    assert answer.found and "141.556" in answer.text, answer.text

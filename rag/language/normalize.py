@@ -41,6 +41,16 @@ def strip_marks(text: str) -> str:
     return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
+def strip_marks_aligned(text: str) -> str:
+    """`strip_marks` character by character, so that every offset still points at the same
+    character (a character that does not reduce to one stays as it is).
+
+    >>> strip_marks_aligned("Quận 1 có 10 phường"), len(strip_marks_aligned("한국 Đà")) == len("한국 Đà")
+    ('Quan 1 co 10 phuong', True)
+    """
+    return "".join(plain if len(plain := strip_marks(ch)) == 1 else ch for ch in text)
+
+
 _SYLLABLE = re.compile(
     r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"  # onset
     r"[aeiouy]{1,3}"  # vowel nucleus with its glides ("uye", "oai", "ieu")

@@ -5,8 +5,9 @@ of the question, its score, whether it holds a candidate of the asked type and h
 that fits, the best passage's cosine and score, the gap to the next passage, the best
 sentence's rank, the span reader's belief in the chosen sentence and in the best one) go through a logistic model fit on the tune splits by
 eval/train_abstain.py, which also sets the operating point. Model and threshold live in
-rag/data/abstention.json; one model per language group ("vi" for accented and unaccented
-Vietnamese, "en").
+rag/data/abstention.json; one model per language group: "vi", "noaccent" (Vietnamese typed
+without diacritics, whose features run lower: its cosine to the accented text, its coverage)
+and "en"; a file without a "noaccent" model answers those with the "vi" one.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ TYPED_KINDS = ("number", "date", "person", "role")
 
 
 def group(lang: str) -> str:
-    return "en" if lang == "en" else "vi"
+    """The model group of a detected question language.
+
+    >>> group("en"), group("vi-noaccent"), group("vi")
+    ('en', 'noaccent', 'vi')
+    """
+    return {"en": "en", "vi-noaccent": "noaccent"}.get(lang, "vi")
 
 
 def vector(features: dict, names: tuple[str, ...] | list[str] = FEATURES) -> list[float]:
@@ -47,7 +53,7 @@ def _group_model(features: dict) -> dict:
     models = (
         data["models"] if features.get("span_reader") else data.get("models_without_spans", data["models"])
     )
-    return models[group(str(features.get("lang", "vi")))]
+    return models.get(group(str(features.get("lang", "vi")))) or models["vi"]
 
 
 def probability(features: dict) -> float:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rag.language.normalize import bigrams, fold, terms, tokens
+from rag.language.normalize import bigrams, fold, strip_marks_aligned, terms, tokens
 from rag.model import spans
 from rag.reading import extract
 from rag.reading.question import Question, analyse, measures, roles
@@ -30,6 +30,10 @@ CANDIDATE_WEIGHTS = (0.8, 0.2)
 # (MLQA, ViQA, seeds); the smallest that tells such figures apart is kept.
 UNIT_EXTRA_WEIGHT = 0.1
 MIN_SENTENCE_WORDS = 3  # shorter "sentences" are list numbers and headings, not evidence
+# The span reader reads a question typed without diacritics against the passage with its
+# marks removed too (offsets unchanged), so that both are written alike: it never saw
+# Vietnamese in training, and unaccented Vietnamese against accented text is two scripts to it.
+READ_UNACCENTED = True
 
 
 @dataclass
@@ -277,7 +281,9 @@ class Reader:
             return
         missing = [p for p in dict.fromkeys(passages) if p.key not in self._spans]
         if missing:
-            read = self.span_model.read_batch(self.question.text, [p.text for p in missing])
+            plain = READ_UNACCENTED and self.question.lang == "vi-noaccent"
+            texts = [strip_marks_aligned(p.text) if plain else p.text for p in missing]
+            read = self.span_model.read_batch(self.question.text, texts)
             self._spans.update((p.key, r) for p, r in zip(missing, read))
 
     def span_belief(self, passage: Passage) -> float:
