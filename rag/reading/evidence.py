@@ -196,7 +196,7 @@ def role_fit(q: Question, person: extract.Candidate) -> bool | None:
         return None
     role = " ".join(re.findall(r"\w+", fold(person.text[person.text.index("(") + 1 : -1]).lower()))
     data = roles()
-    bodies = [w for o in data["offices"] for w in o["written"] if re.search(rf"(?<!\w){w}(?!\w)", role)]
+    bodies = [w for o in data["offices"] for w in o["written"] if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", role)]
     if q.office and bodies and not set(bodies) & set(q.office):
         return False  # the office of another body ("Quận ủy" for "Thành ủy")
     deputy_words = data["deputy"]
