@@ -105,3 +105,30 @@ def test_mlqa_suite_keeps_languages_together_and_removes_whole_articles():
     titles = {c["title"] for c in kept}
     assert not any(r["split_key"] in titles for r in unanswerable)
     assert abs(len(unanswerable) / len(rows) - UNANSWERABLE_SHARE) < 0.1
+
+
+def test_unaccented_questions_are_the_vietnamese_ones_typed_without_marks():
+    from eval.suite import unaccented
+    from rag.reading.question import language
+
+    rows = [{"question": "Quận 1 có bao nhiêu phường?", "lang": "vi"}, {"question": "How many wards?", "lang": "en"}]
+    (only,) = unaccented(rows)
+    assert only == {"question": "Quan 1 co bao nhieu phuong?", "lang": "vi-noaccent"}
+    assert language(only["question"]) == "vi-noaccent"
+
+
+def test_the_subset_table_counts_each_side_language_and_the_paired_questions():
+    from eval.suite import subsets_table
+
+    def row(qid, lang, side, correct):
+        return {"id": f"{qid}-{lang}", "lang": lang, "side": side, "answerable": True, "found": True,
+                "correct": correct, "citation_ok": True, "offsets_ok": True, "rr": 1.0, "hit@1": 1.0,
+                "hit@5": 1.0, "latency_ms": 1.0, "kind": "other"}  # fmt: skip
+
+    results = [row("a", "vi", "tune", True), row("a", "en", "tune", False), row("b", "vi", "tune", False)]
+    lines = subsets_table("mlqa", results).splitlines()
+    by_label = {line.split(" | ")[0].strip("| "): line for line in lines if line.startswith("| tune")}
+    assert by_label["tune"].split(" | ")[1] == "3"
+    assert by_label["tune vi, same questions as en"].split(" | ")[1] == "1"
+    assert by_label["tune vi, same questions as en"].split(" | ")[4] == "1.0"  # a-vi was right
+    assert by_label["tune en"].split(" | ")[4] == "0.0"
