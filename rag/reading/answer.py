@@ -353,10 +353,10 @@ def compose(
     )
     if trace is not None:
         trace.update(features)
-    if q.measure and (best is None or best.candidate is None):
-        found = False  # a measure asked ("mật độ"), and no figure written in its units anywhere
-    elif q.role and (best is None or best.candidate is None):
-        found = False  # an office asked ("Chủ tịch UBND"), and only people of other offices named
+    if (q.measure or q.role) and (best is None or best.candidate is None):
+        # A measure asked ("mật độ") and no figure written in its units anywhere, or an office
+        # asked ("Chủ tịch UBND") and only people of other offices named.
+        found = False
     elif CALIBRATED:
         found = best is not None and bool(features["numbers_present"]) and abstention.holds_answer(features)
     else:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rag.language.normalize import bigrams, fold, strip_marks_aligned, terms, tokens
 from rag.model import spans
 from rag.reading import extract
-from rag.reading.question import Question, analyse, measures, roles
+from rag.reading.question import Question, analyse, deputy_before, find_phrase, measures, plain_words, roles
 from rag.records import Passage
 
 # Evidence sentence score: its own coverage of the question, with the sentence before it,
@@ -192,19 +192,14 @@ def role_fit(q: Question, person: extract.Candidate) -> bool | None:
     >>> [role_fit(q, c) for c in extract.people("Phó Bí thư Quận ủy Lê Văn A và Phó Bí thư Thành ủy Trần Văn B dự.")]
     [False, True]
     """
-    if "(" not in person.text or not q.role:
+    role = plain_words(extract.written_role(person))
+    if not role or not q.role:
         return None
-    role = " ".join(re.findall(r"\w+", fold(person.text[person.text.index("(") + 1 : -1]).lower()))
-    data = roles()
-    bodies = [w for o in data["offices"] for w in o["written"] if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", role)]
+    bodies = [w for o in roles()["offices"] for w in o["written"] if find_phrase(role, w)]
     if q.office and bodies and not set(bodies) & set(q.office):
         return False  # the office of another body ("Quận ủy" for "Thành ủy")
-    deputy_words = data["deputy"]
-    for head in q.role:
-        for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", role):
-            if any(w in deputy_words for w in role[: m.start()].split()[-2:]) == q.deputy:
-                return True
-    return False
+    heads = (m for head in q.role for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", role))
+    return any(deputy_before(role, m.start()) == q.deputy for m in heads)
 
 
 def candidates(q: Question, sentence: str) -> list[extract.Candidate]:
@@ -370,8 +365,8 @@ def _best_candidate(
             # What is written beside the name ("Bà X, mẹ của Y", "Bộ trưởng … X") should
             # be what is asked, and not about someone or somewhere else.
             beside = phrase_match(weights, idf, extract.attached(text, cand.start, cand.end))
-            if "(" in cand.text:  # the role the extractor found
-                role = cand.text[cand.text.index("(") + 1 : -1]
+            role = extract.written_role(cand)  # the role the extractor found
+            if role:
                 beside = max(beside, coverage(weights, [fold(w) for w in terms(role)]))
             local += beside
         if cand.unit == "vn":  # a Vietnamese family name: surely a person

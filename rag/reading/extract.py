@@ -60,6 +60,15 @@ class Candidate:
     end: int
 
 
+def written_role(person: Candidate) -> str:
+    """The role `people` found written next to a person ("Phó Bí thư Quận ủy"), or "".
+
+    >>> written_role(people("Phó Bí thư Quận ủy Nguyễn Hoàng Long chủ trì.")[0])
+    'Phó Bí thư Quận ủy'
+    """
+    return person.text[person.text.index("(") + 1 : -1] if "(" in person.text else ""
+
+
 def dates(sentence: str) -> list[Candidate]:
     """Date expressions.
 

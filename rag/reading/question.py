@@ -51,7 +51,9 @@ class Question:
     unit: tuple[str, ...]  # folded words of what is counted: "bao nhiêu đảng viên" -> dang, vien
     names: tuple[str, ...] = ()  # people the question names (for "what is X's position")
     measure: str = ""  # a measure asked for ("density", "area", "population"): rag/data/measures.json
-    role: tuple[str, ...] = ()  # who holds an office ("Ai là Chủ tịch …"): the heads that fit, rag/data/roles.json
+    role: tuple[
+        str, ...
+    ] = ()  # who holds an office ("Ai là Chủ tịch …"): the heads that fit, rag/data/roles.json
     deputy: bool = False  # the office's deputy is asked ("Phó Chủ tịch", "Deputy Secretary")
     office: tuple[str, ...] = ()  # the body it belongs to, as written in a role ("thanh uy")
 
@@ -69,8 +71,13 @@ def _is_question_word(word: str, folded: str, cue_words: set[str]) -> bool:
     return asked and word in _WRITTEN.get(folded, ())
 
 
+def find_phrase(folded: str, phrase: str) -> re.Match | None:
+    """The first whole-word occurrence of `phrase` in `folded`."""
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded)
+
+
 def _has(folded: str, phrase: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded) is not None
+    return find_phrase(folded, phrase) is not None
 
 
 def language(text: str) -> str:
@@ -210,6 +217,16 @@ def roles() -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def plain_words(text: str) -> str:
+    """Folded lower-case words, one space apart ("Phó Chủ tịch UBND," -> "pho chu tich ubnd")."""
+    return " ".join(re.findall(r"\w+", fold(text).lower()))
+
+
+def deputy_before(words: str, at: int) -> bool:
+    """Whether one of the two words before offset `at` of `plain_words` text makes a deputy ("pho")."""
+    return any(w in roles()["deputy"] for w in words[:at].split()[-2:])
+
+
 def asked_role(text: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
     """The role heads a person must hold to answer, whether the deputy is asked, and how
     the body the office belongs to is written, when the question names one.
@@ -219,15 +236,14 @@ def asked_role(text: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
     >>> asked_role("Who is the mayor of Hanoi?"), asked_role("Ai phát minh ra điện thoại?")
     ((('chu tich',), False, ()), ((), False, ()))
     """
-    folded = " ".join(re.findall(r"\w+", fold(text).lower()))
+    words = plain_words(text)
     data = roles()
     for spec in data["roles"]:
         for cue in spec["cues"]:
-            m = re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", folded)
+            m = find_phrase(words, cue)
             if m:
-                deputy = any(w in data["deputy"] for w in folded[: m.start()].split()[-2:])
-                office = next((tuple(o["written"]) for o in data["offices"] if any(_has(folded, c) for c in o["cues"])), ())
-                return tuple(spec["heads"]), deputy, office
+                offices = (o["written"] for o in data["offices"] if any(_has(words, c) for c in o["cues"]))
+                return tuple(spec["heads"]), deputy_before(words, m.start()), tuple(next(offices, ()))
     return (), False, ()
 
 
