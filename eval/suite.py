@@ -21,12 +21,12 @@ unanswerable ones, per language; per-question results with the decision features
 from __future__ import annotations
 
 import argparse
-from itertools import groupby
 import json
 import pickle
 import shutil
 import sys
 from collections.abc import Callable, Iterator
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -141,7 +141,11 @@ def open_set(name: str) -> tuple[Assistant, list[dict]]:
 
 def unaccented(questions: list[dict]) -> list[dict]:
     """The Vietnamese questions as typed without diacritics ("quan 1 co bao nhieu phuong")."""
-    return [q | {"question": strip_marks(q["question"]), "lang": "vi-noaccent"} for q in questions if q["lang"] == "vi"]
+    return [
+        q | {"question": strip_marks(q["question"]), "lang": "vi-noaccent"}
+        for q in questions
+        if q["lang"] == "vi"
+    ]
 
 
 def use_rules_before_issue_12(assistant: Assistant | None = None) -> None:
@@ -164,8 +168,8 @@ def use_rules_before_issue_12(assistant: Assistant | None = None) -> None:
 
 def apply_settings(assistant: Assistant, settings: list[str]) -> None:
     """`retrieval.NAME=V` sets a RetrievalSettings field; `answer.NAME=V` (`spans.NAME=V`,
-    `question.NAME=V`) a constant of rag/reading/answer.py (rag/model/spans.py,
-    rag/reading/question.py); `answer.SPAN_WEIGHT.vi=2` one
+    `question.NAME=V`, `evidence.NAME=V`) a constant of rag/reading/answer.py (rag/model/spans.py,
+    rag/reading/question.py, rag/reading/evidence.py); `answer.SPAN_WEIGHT.vi=2` one
     language of a per-language one."""
     from dataclasses import replace
 
@@ -190,7 +194,9 @@ def apply_settings(assistant: Assistant, settings: list[str]) -> None:
         elif where in modules:
             setattr(modules[where], field, type(getattr(modules[where], field))(number))
         else:
-            raise SystemExit(f"--set {item}: say retrieval.NAME=V, or answer., spans. or question.NAME=V")
+            raise SystemExit(
+                f"--set {item}: say retrieval.NAME=V, or answer., spans., question. or evidence.NAME=V"
+            )
 
 
 def cache_sentence_vectors(assistant: Assistant, path: Path) -> Callable[[], None]:

@@ -91,6 +91,14 @@ def test_module_level_ask(seeds_index):
     assert "141.556" in answer.text
 
 
+@pytest.fixture
+def rules_decide(monkeypatch):
+    """The figure or person chosen decides, not the calibrated decision (whose features need a real index)."""
+    import rag.reading.answer
+
+    monkeypatch.setattr(rag.reading.answer, "CALIBRATED", False)
+
+
 def _compose(question: str, text: str):
     from rag.reading.answer import compose
     from rag.reading.evidence import Reader
@@ -101,11 +109,7 @@ def _compose(question: str, text: str):
     return compose(reader, [Passage("d.txt", text, 0, len(text), score=1.0)], {"d.txt": doc})
 
 
-def test_a_figure_must_carry_a_unit_of_the_measure_asked(monkeypatch):
-    import rag.reading.answer
-
-    # The figure chosen, not the calibrated decision (whose features need a real index).
-    monkeypatch.setattr(rag.reading.answer, "CALIBRATED", False)
+def test_a_figure_must_carry_a_unit_of_the_measure_asked(rules_decide):
     text = (
         "Quận 1 có trên 20.000 cán bộ, công chức và mật độ dân cư đông đúc. "
         "Mật độ dân số quận 1 năm 2023 là 18.500 người/km², cao nhất thành phố."
@@ -129,10 +133,7 @@ def test_a_density_the_seeds_do_not_give_is_not_answered(assistant):
     assert not answer.found and "20.000 cán bộ [" not in answer.text, answer.text
 
 
-def test_a_person_must_hold_the_office_asked(monkeypatch):
-    import rag.reading.answer
-
-    monkeypatch.setattr(rag.reading.answer, "CALIBRATED", False)
+def test_a_person_must_hold_the_office_asked(rules_decide):
     text = (
         "Phó Bí thư Thường trực Quận ủy Lê Văn An phát biểu tại hội nghị của quận Tân Bình. "
         "Phó Bí thư Thành ủy Trần Văn Bình dự hội nghị của quận Tân Bình."
@@ -140,7 +141,9 @@ def test_a_person_must_hold_the_office_asked(monkeypatch):
     # The office of another body (the Quận ủy), and the deputy for the office, do not answer.
     deputy = _compose("Ai là Phó Bí thư Thành ủy dự hội nghị quận Tân Bình?", text)
     assert deputy.found and deputy.text.startswith("Trần Văn Bình"), deputy.text
-    english = _compose("Who is the Deputy Secretary of the City Party Committee at the Tân Bình meeting?", text)
+    english = _compose(
+        "Who is the Deputy Secretary of the City Party Committee at the Tân Bình meeting?", text
+    )
     assert "Lê Văn An" not in english.text.split("[")[0], english.text
     holder = _compose("Ai là Bí thư Thành ủy dự hội nghị quận Tân Bình?", text)
     assert not holder.found and "Trần Văn Bình [" not in holder.text, holder.text

@@ -111,7 +111,10 @@ def test_unaccented_questions_are_the_vietnamese_ones_typed_without_marks():
     from eval.suite import unaccented
     from rag.reading.question import language
 
-    rows = [{"question": "Quận 1 có bao nhiêu phường?", "lang": "vi"}, {"question": "How many wards?", "lang": "en"}]
+    rows = [
+        {"question": "Quận 1 có bao nhiêu phường?", "lang": "vi"},
+        {"question": "How many wards?", "lang": "en"},
+    ]
     (only,) = unaccented(rows)
     assert only == {"question": "Quan 1 co bao nhieu phuong?", "lang": "vi-noaccent"}
     assert language(only["question"]) == "vi-noaccent"
