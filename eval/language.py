@@ -14,8 +14,7 @@ import sys
 
 import rag.reading.question as question
 from eval.split import side
-from eval.suite import mlqa, viqa
-from rag.language.normalize import fold
+from eval.suite import mlqa, unaccented, viqa
 
 SHARES = (0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 1.01)  # 1.01: the word list alone
 
@@ -24,8 +23,7 @@ def main() -> int:
     _, rows = mlqa()
     sets = {
         "en": [(r["question"], side(r["split_key"])) for r in rows if r["lang"] == "en"],
-        "vi-noaccent": [(fold(r["question"]), side(r["split_key"])) for r in rows if r["lang"] == "vi"]
-        + [(fold(q["question"]), side(q["split_key"])) for q in viqa()],
+        "vi-noaccent": [(q["question"], side(q["split_key"])) for q in unaccented(rows + viqa())],
     }
     print("| FOREIGN_SHARE | side | English read as en | unaccented Vietnamese read as vi-noaccent |")
     print("|---|---|---|---|")
