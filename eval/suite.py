@@ -173,13 +173,14 @@ def apply_settings(assistant: Assistant, settings: list[str]) -> None:
     language of a per-language one."""
     from dataclasses import replace
 
+    import rag.language.marks as marks_module
     import rag.model.spans as spans_module
     import rag.reading.answer as answer_module
     import rag.reading.evidence as evidence_module
     import rag.reading.question as question_module
 
     modules = {"answer": answer_module, "spans": spans_module, "question": question_module,
-               "evidence": evidence_module}  # fmt: skip
+               "evidence": evidence_module, "marks": marks_module}  # fmt: skip
     for item in settings:
         name, _, value = item.partition("=")
         where, _, field = name.partition(".")
@@ -195,7 +196,7 @@ def apply_settings(assistant: Assistant, settings: list[str]) -> None:
             setattr(modules[where], field, type(getattr(modules[where], field))(number))
         else:
             raise SystemExit(
-                f"--set {item}: say retrieval.NAME=V, or answer., spans., question. or evidence.NAME=V"
+                f"--set {item}: say retrieval.NAME=V, or answer., spans., question., evidence. or marks.NAME=V"
             )
 
 

@@ -217,7 +217,10 @@ class AskResult(BaseModel):
     related: list[Passage] = Field(default_factory=list, description="offered when found is false")
     kind: str = "other"
     lang: str = "vi"
-    rewritten: str | None = Field(None, description="the standalone question a follow-up was read as")
+    rewritten: str | None = Field(
+        None,
+        description="the question as read: a follow-up made standalone, or diacritics put back",
+    )
     generated_by: str | None = Field(None, description="the LLM that wrote `text`; null: extractive")
     claims: list[Claim] = Field(
         default_factory=list, description="a generated answer's sentences, each checked"

@@ -257,8 +257,8 @@ class Assistant:
 
     def search_batch(self, queries: list[str], k: int = 10) -> list[list[Passage]]:
         """Hybrid search: dense and BM25 candidates fused and re-ranked, best first."""
-        questions = [check_question(q) for q in queries]
         index = self._index  # one snapshot for the whole call, even if an update lands meanwhile
+        questions = [self.retriever.read_as(index, check_question(q)) for q in queries]
         readers = [self.reader(q, index) for q in questions]
         return self.retriever.rank(index, questions, readers, k)
 
@@ -297,8 +297,8 @@ class Assistant:
             trace: filled with the features the answer's decision read (eval/ uses it).
         """
         question = check_question(question)
-        standalone = check_question(followup.rewrite(question, history or []))
         index = self._index
+        standalone = self.retriever.read_as(index, check_question(followup.rewrite(question, history or [])))
         reader = self.reader(standalone, index)  # the re-ranker and the answer read each passage once
         passages = self.retriever.rank(index, [standalone], [reader], answering.CANDIDATES)[0]
         vector = self.retriever.query_vectors([standalone])[0]

@@ -113,7 +113,7 @@ class Answer:
     related: list[Passage] = field(default_factory=list)  # offered when found is False
     kind: str = "other"  # the answer type read from the question
     lang: str = "vi"
-    rewritten: str | None = None  # the standalone question a follow-up was read as
+    rewritten: str | None = None  # the question as read: a follow-up made standalone, diacritics put back
     generated_by: str | None = None  # the LLM that wrote `text`; None for the extractive answer
     claims: list[Claim] = field(default_factory=list)  # a generated answer's sentences, each checked
     notice: str | None = None  # one line for the user: how much was verified, or why this is extractive

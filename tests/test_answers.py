@@ -157,6 +157,7 @@ def test_an_office_nobody_in_the_seeds_holds_is_not_answered(assistant):
 
 def test_an_unaccented_question_is_read_against_unaccented_text(assistant):
     # The span reader never saw Vietnamese: "dan so" against "dân số" read as two scripts,
-    # it put its belief elsewhere and the population was declined.
+    # it put its belief elsewhere and the population was declined. The question is now read
+    # with its marks put back (tests/test_marks.py asks it with that turned off too).
     answer = assistant.ask("dan so quan 1 la bao nhieu")
     assert answer.found and "141.556" in answer.text, answer.text

@@ -63,7 +63,7 @@ def test_both_backends_give_the_same_answers_and_citations(assistant, pg_assista
     for q in questions:
         history = q.get("history") or []
         a, b = assistant.ask(q["question"], history=history), pg_assistant.ask(q["question"], history=history)
-        if (a.text, a.found, citations(a)) != (b.text, b.found, citations(b)):
+        if (a.text, a.found, a.rewritten, citations(a)) != (b.text, b.found, b.rewritten, citations(b)):
             differ.append((q["question"], a.text, b.text))
     assert not differ, differ[:3]
     assert assistant.inventory() == pg_assistant.inventory()

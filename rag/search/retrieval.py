@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, replace
+from functools import cache
 
 import numpy as np
 
+from rag.language import marks
+from rag.language.normalize import has_diacritics
+from rag.language.words import names, words
 from rag.model.embedding import Embedder
 from rag.reading.question import language, lexical_query
 from rag.records import Passage
@@ -48,6 +52,13 @@ class RetrievalSettings:
     span_depth: int = 4
     span_weight_vi: float = 0.0
     span_weight_en: float = 1.0
+    # A question typed without diacritics is read with them put back (rag/language/marks.py)
+    # from the best `restore_depth` passages the word index finds for it, and the cue phrases
+    # of rag/data/words.toml; then it is searched and read as if typed so. 0: as typed.
+    restore_depth: int = 20
+    # The cue phrases count as this many occurrences each: they are how questions are worded,
+    # which the passages seldom are ("bao nhiêu" against the news' "báo" and "nhiều").
+    restore_cue_weight: int = 30
 
     def weights(self, question: str) -> Weights:
         if self.learned:
@@ -64,6 +75,13 @@ def rerank_by_spans(reader: Reader, ranked: list[Passage], depth: int, weight: f
     reader.spans(head)
     scored = [replace(p, score=p.score + weight * reader.span_belief(p)) for p in head]
     return sorted(scored, key=lambda p: -p.score) + ranked[depth:]
+
+
+@cache
+def _cue_marks(weight: int) -> marks.MarkTable:
+    """How the question words of rag/data/words.toml are written ("bao nhiêu", "ở đâu")."""
+    lists = [n for n in names() if n.startswith("cues.") or n == "questions.question_words"]
+    return marks.table([w for n in lists for w in words(n) if has_diacritics(w)], weight)
 
 
 class Retriever:
@@ -96,6 +114,16 @@ class Retriever:
     def clear_cache(self) -> None:
         with self._lock:
             self._cache.clear()
+
+    def read_as(self, index: SearchIndex, question: str) -> str:
+        """The question as it is searched and read: with its diacritics put back when it was
+        typed without them (`RetrievalSettings.restore_depth`), else as it is."""
+        depth = self.settings.restore_depth
+        if not depth or language(question) != "vi-noaccent":
+            return question
+        table = marks.table(index.passage(row).text for row, _ in index.lexical_search(question, depth))
+        table.update(_cue_marks(self.settings.restore_cue_weight))
+        return marks.restore(question, table)
 
     def rank(
         self, index: SearchIndex, questions: list[str], readers: list[Reader], k: int
