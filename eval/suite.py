@@ -162,7 +162,9 @@ def use_rules_before_issue_12(assistant: Assistant | None = None) -> None:
     rag.reading.answer.CALIBRATED = False
     rag.reading.answer.SPAN_KINDS = ()
     if assistant is not None:
-        assistant.retrieval = replace(assistant.retrieval, learned=False, english_names_only=False)
+        assistant.retrieval = replace(
+            assistant.retrieval, learned=False, english_names_only=False, dense_weight_en=0.8
+        )
         assistant.use_span_reader = False
 
 

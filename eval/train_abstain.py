@@ -1,6 +1,6 @@
 """Calibrate "not in the documents" on the tune splits; report the curve on tune and check.
 
-    python -m eval.train_abstain [--results eval/results eval/results-unaccented] [--write]
+    python -m eval.train_abstain [--results eval/results eval/results-unaccented] [--groups en] [--write]
 
 Reads the per-question decision features that `python -m eval.suite` wrote
 (`<results>/viqa.jsonl`, `<results>/mlqa.jsonl`, `<results>/legal.jsonl`; the unaccented
@@ -68,10 +68,14 @@ def main(argv: list[str] | None = None) -> int:
         help="suite output folders (one that does not exist is skipped)",
     )  # fmt: skip
     parser.add_argument("--write", action="store_true")
+    parser.add_argument(
+        "--groups", default="vi,noaccent,en",
+        help="the language groups to fit (and, with --write, to replace; the others are kept)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     rows = [r for folder in args.results if folder.exists() for r in load(folder)]
     models, report = {}, {}
-    for g in ("vi", "noaccent", "en"):
+    for g in args.groups.split(","):
         # Grouped as the assistant groups a question: by the language it detects, not the set's label
         # (an English question full of names can read as Vietnamese and take the "vi" model).
         sub = [r for r in rows if group(str(r["features"].get("lang", r["lang"]))) == g]
@@ -126,12 +130,14 @@ def main(argv: list[str] | None = None) -> int:
                           "models_without_spans: one with --no-spans)",
             "data": "decision features of the tune splits of ViQA dev and the MLQA suite (eval/DATA.md); "
                     "label: the question is answerable from the corpus",
-            key: models,
+            key: data.get(key, {}) | models,  # a group not fit keeps its model
         })  # fmt: skip
         MODEL_FILE.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         (ROOT / "eval" / "figures").mkdir(exist_ok=True)
         name = "abstention_curve.json" if spans_on else "abstention_curve_without_spans.json"
-        (ROOT / "eval" / "figures" / name).write_text(json.dumps(report, indent=2) + "\n")
+        path = ROOT / "eval" / "figures" / name
+        kept = json.loads(path.read_text()) if path.exists() else {}
+        path.write_text(json.dumps(kept | report, indent=2) + "\n")
         print(f"wrote {MODEL_FILE}")
     return 0
 

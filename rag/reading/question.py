@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from rag.language import glossary
 from rag.language.normalize import fold, has_diacritics, strip_marks, terms, vietnamese_syllable
 from rag.language.words import words
 from rag.reading.extract import people
@@ -38,6 +39,10 @@ _PERCENT_CUES = words("questions.percent_cues")
 # Read the office a "who" question asks about (rag/data/roles.json): a person whose written
 # role is another office does not answer it. False: no office is read (the rule before).
 ASK_ROLE = True
+# An English question asks the word index its names and figures, and the first this many
+# Vietnamese translations of each of its other words (rag/language/glossary.py). 0: names only.
+TRANSLATIONS = 2
+_UNTRANSLATED = frozenset(words("questions.untranslated"))
 
 
 @dataclass(frozen=True)
@@ -150,11 +155,12 @@ _WORD = re.compile(r"[\w'’-]+")
 def lexical_query(text: str) -> str:
     """What the word index is asked. For an English question over Vietnamese text only the
     names and figures it writes ("Ho Chi Minh", "1975") can occur verbatim; its other words
-    fold into unrelated Vietnamese syllables ("to" = "tổ", "do" = "độ", "an" = "ăn"), so
-    they are left to the embedding. Other questions are asked as written.
+    fold into unrelated Vietnamese syllables ("to" = "tổ", "do" = "độ", "an" = "ăn"), so they
+    are asked by their Vietnamese translations (`TRANSLATIONS` each, rag/language/glossary.py),
+    folded as the names are. Other questions are asked as written.
 
     >>> lexical_query("How many party members does Ho Chi Minh City have in 2020?")
-    'Ho Chi Minh City 2020'
+    'Ho Chi Minh City 2020 chanh dang dang hoi vien thanh vien Thanh pho Ho Chi Minh Ho Chi Minh'
     >>> lexical_query("Quận 1 có bao nhiêu đảng viên?")
     'Quận 1 có bao nhiêu đảng viên?'
     """
@@ -165,6 +171,9 @@ def lexical_query(text: str) -> str:
         w for i, w in enumerate(words)
         if any(ch.isdigit() for ch in w) or (w[0].isupper() and (i or w.lower() not in _ENGLISH_WORDS))
     ]  # fmt: skip
+    if TRANSLATIONS:
+        english = glossary.english_words(text)
+        keep += [strip_marks(t) for t in glossary.translate(english, TRANSLATIONS, _UNTRANSLATED)]
     return " ".join(keep)
 
 

@@ -1,0 +1,89 @@
+"""English words in Vietnamese: a word list from Wiktionary's translation tables
+(rag/data/en_vi.tsv, CC BY-SA; rag/data/en_vi.README.md says where it came from).
+
+The word index knows the Vietnamese text's words only; an English question's own words fold
+into unrelated syllables ("do" = "độ"). Their Vietnamese translations are what the text can
+say: "population" is "dân số", "party member" "đảng viên". Pure lookups over a table read once.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from rag.language.normalize import nfc, strip_marks, vietnamese_syllable
+
+GLOSSARY_FILE = Path(__file__).parent.parent / "data" / "en_vi.tsv"
+LONGEST = 4  # English headwords of up to this many words are looked up whole ("Ho Chi Minh City")
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def _vietnamese(text: str) -> bool:
+    """Every word of a translation can be a Vietnamese syllable (drops glosses such as
+    "not used in vietnamese" and untranslated names)."""
+    words = strip_marks(text).lower().split()
+    return bool(words) and all(vietnamese_syllable(w) for w in words)
+
+
+@cache
+def table() -> dict[str, tuple[str, ...]]:
+    """English headword (lower case) -> its Vietnamese translations, in the file's order."""
+    out: dict[str, list[str]] = {}
+    for line in GLOSSARY_FILE.read_text(encoding="utf-8").splitlines():
+        english, _, vietnamese = line.partition("\t")
+        vietnamese = nfc(vietnamese.strip())
+        if english and _vietnamese(vietnamese) and vietnamese not in out.get(english, ()):
+            out.setdefault(english, []).append(vietnamese)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _headword(word: str, known: dict) -> str | None:
+    """The headword an inflected English word is listed under ("members" -> "member")."""
+    if word in known:
+        return word
+    for suffix, stem in (
+        ("ies", "y"),
+        ("es", ""),
+        ("s", ""),
+        ("ed", ""),
+        ("ed", "e"),
+        ("ing", ""),
+        ("ing", "e"),
+    ):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2 and word[: -len(suffix)] + stem in known:
+            return word[: -len(suffix)] + stem
+    return None
+
+
+def translate(words: list[str], per_word: int, skip: frozenset[str] = frozenset()) -> list[str]:
+    """The first `per_word` Vietnamese translations of each English word or phrase of `words`
+    (longest phrase first; a word in `skip`, as written or as listed, a phrase of such words,
+    and a word not listed give none).
+
+    >>> translate(["how", "many", "party", "members"], 2, skip=frozenset({"how", "many"}))
+    ['chánh đảng', 'đảng', 'hội viên', 'thành viên']
+    >>> translate(["population", "of", "cities"], 1, skip=frozenset({"of"}))
+    ['dân số', 'thành phố']
+    """
+    known = table()
+    out, i = [], 0
+    words = [w.lower() for w in words]
+    while i < len(words):
+        for n in range(min(LONGEST, len(words) - i), 0, -1):
+            last = _headword(words[i + n - 1], known) or words[i + n - 1]
+            phrase = " ".join(words[i : i + n - 1] + [last])
+            if all(w in skip for w in words[i : i + n]) or (n == 1 and last in skip):
+                if n == 1:
+                    break
+                continue
+            if phrase in known:
+                out += [t for t in known[phrase][:per_word] if t not in out]
+                i += n - 1
+                break
+        i += 1
+    return out
+
+
+def english_words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())

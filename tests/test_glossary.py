@@ -1,0 +1,44 @@
+"""The English -> Vietnamese word list (rag/data/en_vi.tsv) and what an English question asks
+the word index with it."""
+
+import unicodedata
+
+from rag.language import glossary
+from rag.reading.question import lexical_query
+
+
+def test_the_list_is_two_columns_of_nfc_text_with_its_provenance_beside_it():
+    lines = glossary.GLOSSARY_FILE.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 20000
+    for line in lines:
+        english, vietnamese = line.split("\t")
+        assert english == english.lower() and vietnamese == unicodedata.normalize("NFC", vietnamese)
+    readme = glossary.GLOSSARY_FILE.with_name("en_vi.README.md").read_text(encoding="utf-8")
+    assert "CC BY-SA" in readme and "74c2c11f3398606ef334dd6d0d3ecb9555a44faf" in readme
+
+
+def test_words_phrases_and_inflections_are_looked_up():
+    assert "dân số" in glossary.translate(["population"], 3)
+    assert "thành viên" in glossary.translate(["members"], 3)  # inflected: listed as "member"
+    assert glossary.translate(["ho", "chi", "minh", "city"], 1) == [
+        "Thành phố Hồ Chí Minh"
+    ]  # whole phrase first
+    assert glossary.translate(["zzzz"], 3) == []
+    assert glossary.translate(["the", "city"], 1, skip=frozenset({"the"})) == ["thành phố"]
+
+
+def test_a_gloss_that_is_not_vietnamese_is_dropped():
+    table = glossary.table()
+    assert all(glossary._vietnamese(t) for ts in table.values() for t in ts)
+    assert "not used in vietnamese" not in table.get("the", ())
+
+
+def test_an_english_question_asks_the_word_index_its_names_and_their_translations():
+    query = lexical_query("What is the population of District 1?")
+    assert query.startswith("District 1 ") and "dan so" in query and "quan" in query
+    assert lexical_query("Dân số quận 1 là bao nhiêu?") == "Dân số quận 1 là bao nhiêu?"
+
+
+def test_an_english_question_finds_the_passage_its_translated_words_name(assistant):
+    hits = assistant.search("What is the population of District 1?", k=3)
+    assert any("141.556" in p.text for p in hits)
