@@ -7,7 +7,7 @@ import pytest
 
 import rag
 from rag import Answer, EmptyQuestionError, Passage, QuestionTooLongError
-from rag.language.normalize import normalize_number
+from rag.language.normalize import normalize_number, strip_marks
 
 from .conftest import DEV, SEEDS
 
@@ -84,6 +84,16 @@ def test_bad_questions_get_named_errors(assistant):
             assistant.ask(empty)
     with pytest.raises(QuestionTooLongError, match="2,000"):
         assistant.ask("quận 1 " * 400)
+
+
+def test_a_question_at_the_length_limit_is_answered_in_every_language(assistant):
+    # The span reader reads question and passage in 256 tokens: a long question is cut to its
+    # first 96 (it raised a tokenizer error when the question alone filled them).
+    english = ("What is the population of District 1 and how many wards does it have? " * 40)[:2000]
+    vietnamese = ("Dân số quận 1 là bao nhiêu và quận 1 có bao nhiêu phường? " * 40)[:2000]
+    for question in (english, vietnamese, strip_marks(vietnamese)):
+        answer = assistant.ask(question)
+        assert answer.passages and isinstance(answer.text, str)
 
 
 def test_module_level_ask(seeds_index):

@@ -26,6 +26,9 @@ from rag.errors import ModelUnavailableError
 WEIGHTS = Path(__file__).parent.parent / "data" / "span_reader.safetensors"
 FORMAT = 1
 MAX_TOKENS = 256  # question and passage together
+# A question is read up to this many tokens, so that a long paste leaves room for the passage
+# (training questions are shorter: eval/data/reader/).
+MAX_QUESTION_TOKENS = 96
 MAX_ANSWER_TOKENS = 30
 BELIEF_TEMPERATURE = 1.0  # the log-odds are divided by it before the logistic (chosen on tune)
 
@@ -156,6 +159,15 @@ class SpanReader:
         if not passages:
             return []
         torch = self.torch
+        cut = self.tokenizer(
+            question,
+            add_special_tokens=False,
+            truncation=True,
+            max_length=MAX_TOKENS,
+            return_offsets_mapping=True,
+        )["offset_mapping"]
+        if len(cut) > MAX_QUESTION_TOKENS:
+            question = question[: cut[MAX_QUESTION_TOKENS - 1][1]]
         enc = self.tokenizer(
             [question] * len(passages), passages, truncation="only_second", max_length=MAX_TOKENS,
             padding=True, return_offsets_mapping=True, return_tensors="pt",
