@@ -31,7 +31,7 @@ def score(written: str, restored: str) -> tuple[int, int, int, int]:
     """(words, right, marked words, marked right) of one restored question.
 
     >>> score("Quận 1 có mấy phường", "quận 1 có máy phường")
-    (5, 4, 3, 2)
+    (5, 4, 4, 3)
     """
     want = [w.lower() for w in _WORD.findall(nfc(written))]
     got = [w.lower() for w in _WORD.findall(nfc(restored))]
