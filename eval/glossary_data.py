@@ -14,15 +14,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import unicodedata
 from pathlib import Path
+
+from rag.language.normalize import nfc
 
 CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 LATIN_OK = re.compile(r"^[0-9A-Za-z\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f .,'’\-/&!?:%]+$")
-
-
-def nfc(s):
-    return unicodedata.normalize("NFC", s)
 
 
 def split_top(s, seps=",;"):

@@ -74,9 +74,7 @@ def translate(words: list[str], per_word: int, skip: frozenset[str] = frozenset(
             last = _headword(words[i + n - 1], known) or words[i + n - 1]
             phrase = " ".join(words[i : i + n - 1] + [last])
             if all(w in skip for w in words[i : i + n]) or (n == 1 and last in skip):
-                if n == 1:
-                    break
-                continue
+                continue  # a phrase of skipped words; at n == 1 the word gives nothing
             if phrase in known:
                 out += [t for t in known[phrase][:per_word] if t not in out]
                 i += n - 1
@@ -86,4 +84,5 @@ def translate(words: list[str], per_word: int, skip: frozenset[str] = frozenset(
 
 
 def english_words(text: str) -> list[str]:
+    """The lower-case words of an English text, as the list's headwords are written."""
     return _WORD.findall(text.lower())

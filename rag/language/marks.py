@@ -66,6 +66,12 @@ def _cased(form: str, typed: str) -> str:
     return form[0].upper() + form[1:] if typed[0].isupper() else form
 
 
+def _step(count: int, seen: int, prev_share: float, share: float) -> float:
+    """log P(pair) - log P(first form): a pair's `count` of the `seen` pairs of its two folded
+    words, smoothed towards the product of the two forms' shares (logs)."""
+    return math.log((count + SMOOTHING * math.exp(prev_share + share)) / (seen + SMOOTHING)) - prev_share
+
+
 def restore(text: str, marks: MarkTable) -> str:
     """`text` with each unaccented word written the way `marks` most likely writes it in
     context; words already marked, numbers and words `marks` does not know are kept.
@@ -98,22 +104,14 @@ def restore(text: str, marks: MarkTable) -> str:
         # a punctuation mark between the two words: no pair was counted across one
         pairs = {} if _CLAUSE.search(text, matches[i - 1].end(), matches[i].start()) else marks.pairs
         seen = sum(pairs.get((a, b), 0) for a, _ in options[i - 1] for b, _ in options[i])
-        column = {}
-        for form, share in options[i]:
-            column[form] = max(
-                (
-                    total
-                    + math.log(
-                        (pairs.get((prev, form), 0) + SMOOTHING * math.exp(prev_share + share))
-                        / (seen + SMOOTHING)
-                    )
-                    - prev_share,
-                    prev,
-                )
+        previous = best[-1]
+        best.append({
+            form: max(
+                (previous[prev][0] + _step(pairs.get((prev, form), 0), seen, prev_share, share), prev)
                 for prev, prev_share in options[i - 1]
-                for total in [best[i - 1][prev][0]]
             )
-        best.append(column)
+            for form, share in options[i]
+        })  # fmt: skip
     form = max(best[-1], key=lambda f: best[-1][f][0])
     chosen = [form]
     for i in range(len(options) - 1, 0, -1):

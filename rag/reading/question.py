@@ -25,6 +25,13 @@ _QUESTION_WORDS = frozenset(words("questions.question_words"))
 _WRITTEN: dict[str, set[str]] = {}
 for _word in [w for cues in _CUES.values() for cue in cues for w in cue.split()] + sorted(_QUESTION_WORDS):
     _WRITTEN.setdefault(fold(_word), set()).update({_word, strip_marks(_word)})
+
+
+def cue_phrases() -> list[str]:
+    """The cue phrases and question words, as rag/data/words.toml writes them ("bao nhiêu")."""
+    return [cue for cues in _CUES.values() for cue in cues] + list(words("questions.question_words"))
+
+
 _FOLDED_CUES = {kind: [fold(cue) for cue in cues] for kind, cues in _CUES.items()}
 _FOLDED_QUESTION_WORDS = {fold(w) for w in _QUESTION_WORDS}
 _ENGLISH = frozenset(words("questions.english"))

@@ -11,9 +11,8 @@ import numpy as np
 
 from rag.language import marks
 from rag.language.normalize import has_diacritics
-from rag.language.words import names, words
 from rag.model.embedding import Embedder
-from rag.reading.question import language, lexical_query
+from rag.reading.question import cue_phrases, language, lexical_query
 from rag.records import Passage
 from rag.search.backend import SearchIndex
 from rag.search.fusion import fuse
@@ -49,9 +48,9 @@ class RetrievalSettings:
     # Re-rank with the per-language weights fit on the tune splits (rag/data/rerank_weights.json,
     # eval/train_rerank.py) instead of the four hand-set ones above.
     learned: bool = True
-    english_names_only: bool = (
-        True  # an English question asks the word index its names, figures and their translations
-    )
+    # An English question asks the word index its names, figures and their translations
+    # (rag/reading/question.py, lexical_query); False: all its words as written.
+    english_names_only: bool = True
     # The span reader's belief that a passage holds the answer, added to the best `span_depth`
     # passages' scores (per question language), when the reader has a span model; chosen on
     # the tune splits (README, "The span reader"). 0: off.
@@ -86,8 +85,7 @@ def rerank_by_spans(reader: Reader, ranked: list[Passage], depth: int, weight: f
 @cache
 def _cue_marks(weight: int) -> marks.MarkTable:
     """How the question words of rag/data/words.toml are written ("bao nhiêu", "ở đâu")."""
-    lists = [n for n in names() if n.startswith("cues.") or n == "questions.question_words"]
-    return marks.table([w for n in lists for w in words(n) if has_diacritics(w)], weight)
+    return marks.table([w for w in cue_phrases() if has_diacritics(w)], weight)
 
 
 class Retriever:
