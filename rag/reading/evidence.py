@@ -202,6 +202,20 @@ def role_fit(q: Question, person: extract.Candidate) -> bool | None:
     return any(deputy_before(role, m.start()) == q.deputy for m in heads)
 
 
+def names_office(q: Question, sentence: str) -> bool:
+    """Whether a sentence names the office a "who is the …" question asks (True when none is asked).
+
+    >>> from rag.reading.question import analyse
+    >>> q = analyse("Who is the mayor of Hanoi?")
+    >>> names_office(q, "Nguyễn Lê - Hà Nội mới"), names_office(q, "Chủ tịch UBND Hà Nội Trần Sỹ Thanh dự.")
+    (False, True)
+    """
+    if not q.role:
+        return True
+    words = plain_words(sentence)
+    return any(find_phrase(words, head) for head in q.role)
+
+
 def candidates(q: Question, sentence: str) -> list[extract.Candidate]:
     if q.kind == "number":
         found = extract.numbers(sentence)
@@ -213,8 +227,10 @@ def candidates(q: Question, sentence: str) -> list[extract.Candidate]:
         return extract.dates(sentence)
     if q.kind == "person":
         asked = fold(q.text).lower()
-        # A person whose written role is another office does not answer "who is the …".
-        return [c for c in extract.people(sentence) if c.value not in asked and role_fit(q, c) is not False]
+        # A person whose written role is another office does not answer "who is the …"; one
+        # with no role written answers it only in a sentence that names the office.
+        fits = (True, None) if names_office(q, sentence) else (True,)
+        return [c for c in extract.people(sentence) if c.value not in asked and role_fit(q, c) in fits]
     if q.kind == "role":
         return [c for name in q.names for c in extract.roles(sentence, name)]
     return []

@@ -35,8 +35,10 @@ _HONORIFIC_START = re.compile(  # opens a role
 _NOT_PERSON = re.compile(
     rf"(?:^(?:{_either(words('not_person_openers'))})|(?<!\w)(?:{_either(words('not_person_phrases'))}))(?!\w)"
 )
-# Nationalities written before a name: "Tổng thống Pháp Emmanuel Macron", "người Hà Lan X".
+# Nationalities and places written before a name: "Tổng thống Pháp Emmanuel Macron", "người Hà
+# Lan X", "Phó Bí thư Thành ủy Thành phố Hồ Chí Minh Nguyễn Văn Hiếu".
 _COUNTRIES = [c.split() for c in words("countries")]
+_PREFIXES = _COUNTRIES + [p.split() for p in words("places")]
 # A name holding one of these is not a person; one-word countries ("Đức", "Nga") are also
 # given names, so only longer ones count.
 _PLACES = words("places") + tuple(c for c in words("countries") if " " in c)
@@ -128,12 +130,12 @@ def _runs(sentence: str) -> list[list[tuple[str, int, int]]]:
     return runs
 
 
-def _country_prefix(run: list[tuple[str, int, int]]) -> int:
-    """How many leading words of a run name a country (0 when none)."""
+def _place_prefix(run: list[tuple[str, int, int]]) -> int:
+    """How many leading words of a run name a country or a place (0 when none)."""
     words = [w for w, _, _ in run]
-    for country in _COUNTRIES:
-        if words[: len(country)] == country and len(words) > len(country):
-            return len(country)
+    for place in _PREFIXES:
+        if words[: len(place)] == place and len(words) > len(place):
+            return len(place)
     return 0
 
 
@@ -141,9 +143,9 @@ def _name_part(sentence: str, run: list[tuple[str, int, int]]) -> list[tuple[str
     """The name in a capitalised run not introduced as a person, or [] when it is none."""
     # Leading title words ("Đồng chí", "Bí thư", "Quận ủy") are not the name.
     while run and (
-        (run[0][0].lower() in _TITLE_WORDS and run[0][0].lower() not in FAMILY_NAMES) or _country_prefix(run)
+        (run[0][0].lower() in _TITLE_WORDS and run[0][0].lower() not in FAMILY_NAMES) or _place_prefix(run)
     ):
-        run = run[_country_prefix(run) or 1 :]
+        run = run[_place_prefix(run) or 1 :]
     if len(run) < 2 or len(run) > 5:
         return []
     blocked = _OFFICE_WORDS if run[0][0].lower() in FAMILY_NAMES else _TITLE_WORDS - FAMILY_NAMES
