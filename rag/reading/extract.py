@@ -83,11 +83,17 @@ def dates(sentence: str) -> list[Candidate]:
     ]
 
 
+_DEGREES = re.compile(r"\s?°\s?[CFK]?(?!\w)")
+
+
 def numbers(sentence: str) -> list[Candidate]:
-    """Figures with the unit that follows them (dates are left out).
+    """Figures with the unit that follows them (dates are left out); a minus sign after a space
+    makes a figure negative.
 
     >>> [(c.text, c.value, c.unit) for c in numbers("với 8.033 đảng viên trên tổng số, đạt 94,27%.")]
     [('8.033 đảng viên', '8033', 'dang vien'), ('94,27%', '94.27', '%')]
+    >>> [(c.text, c.value, c.unit) for c in numbers("nhiệt độ hạ xuống -30 °C, ở Ba-1 là 2 °C")]
+    [('-30 °C', '-30', '°c'), ('2 °C', '2', '°c')]
     """
     in_date = [(d.start, d.end) for d in dates(sentence)]
     toks = tokens(sentence)
@@ -98,8 +104,16 @@ def numbers(sentence: str) -> list[Candidate]:
         if sentence[end : end + 1] == "%":
             out.append(Candidate(sentence[start : end + 1], normalize_number(tok), "%", start, end + 1))
             continue
-        if sentence[end : end + 1] == "/" or (start and sentence[start - 1] in "/-."):
+        negative = start and sentence[start - 1] in "-−" and (start == 1 or not sentence[start - 2].isalnum())
+        if sentence[end : end + 1] == "/" or (start and sentence[start - 1] in "/-." and not negative):
             continue  # a ratio "440/465" or a code "35-NQ/TW" is not a quantity
+        value = ("-" if negative else "") + normalize_number(tok)
+        start -= 1 if negative else 0
+        degrees = _DEGREES.match(sentence, end)
+        if degrees:  # "-30 °C": the unit is the sign
+            unit = fold(degrees.group().strip()).lower()
+            out.append(Candidate(sentence[start : degrees.end()], value, unit, start, degrees.end()))
+            continue
         unit_end, unit = end, []
         for word, w_start, w_end in toks[i + 1 : i + 5]:
             gap = sentence[unit_end:w_start]
@@ -107,9 +121,7 @@ def numbers(sentence: str) -> list[Candidate]:
                 break
             unit.append(fold(word).lower())
             unit_end = w_end
-        out.append(
-            Candidate(sentence[start:unit_end], normalize_number(tok), " ".join(unit), start, unit_end)
-        )
+        out.append(Candidate(sentence[start:unit_end], value, " ".join(unit), start, unit_end))
     return out
 
 

@@ -33,6 +33,7 @@ def cue_phrases() -> list[str]:
 
 
 _FOLDED_CUES = {kind: [fold(cue) for cue in cues] for kind, cues in _CUES.items()}
+_DATE_LAST = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(fold(c)) for c in words('cues.date_last'))})\W*$")
 _FOLDED_QUESTION_WORDS = {fold(w) for w in _QUESTION_WORDS}
 _ENGLISH = frozenset(words("questions.english"))
 # An unaccented question is English when this share of its lower-case words cannot be
@@ -134,10 +135,14 @@ def answer_kind(text: str) -> str:
     ['person', 'number', 'date', 'role']
     >>> answer_kind("Diện tích quận 1?"), answer_kind("dan so quan 1")
     ('number', 'number')
+    >>> answer_kind("Ông mất vào năm bao nhiêu?"), answer_kind("Được nghỉ hằng năm bao nhiêu ngày?")
+    ('date', 'number')
     """
     folded = fold(text).lower()
     for kind in ("role", "date", "number", "person", "place"):
         if any(_has(folded, cue) for cue in _FOLDED_CUES[kind]):
+            return kind
+        if kind == "date" and _DATE_LAST.search(folded):
             return kind
         if kind == "number" and _asks_how_many(text):
             return kind
