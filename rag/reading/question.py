@@ -41,6 +41,9 @@ _ENGLISH = frozenset(words("questions.english"))
 # English question as English and every Vietnamese one, diacritics stripped, as Vietnamese
 # (the word list alone: 0.941 of the English); the middle is kept.
 FOREIGN_SHARE = 0.4
+# Two English words make an unaccented text English only when they are this share of its words:
+# a long Vietnamese paste typed without marks writes "the" (thế) and "in" (in) now and then.
+ENGLISH_WORD_SHARE = 0.1
 _PERSON_NOUNS = words("questions.person_nouns")
 _NAME_OF = words("questions.name_of")
 _PERCENT_CUES = words("questions.percent_cues")
@@ -107,7 +110,7 @@ def language(text: str) -> str:
         return "vi"
     words = [w.lower() for w in terms(text)]
     english = sum(w in _ENGLISH for w in words)
-    if english >= 2 or (english and len(words) <= 3):
+    if (english >= 2 and english >= ENGLISH_WORD_SHARE * len(words)) or (english and len(words) <= 3):
         return "en"
     # Past the word list: the share of its words that no Vietnamese syllable spells ("were",
     # "books"), names aside (capitalised after the first word).
