@@ -30,10 +30,12 @@ import random
 import subprocess
 from pathlib import Path
 
+from eval.split import side
 from eval.suite import SHARED, _jsonl
 
 COMMIT = "6bfe6324e428ec21a777b5543cd8e50ec82dcb3c"
 OUT = Path(__file__).parent / "data" / "reader" / "train.jsonl.gz"
+VI_TUNE = OUT.with_name("vi_tune.jsonl.gz")
 WINDOW = 600  # characters, as rag/ingest/chunking.py cuts passages
 TYDI_TRAIN = ("en", "ko", "sw")  # the others are absent from the snapshot (over its file limit)
 TYDI_DEV = ("ar", "bn", "en", "fi", "id", "ko", "ru", "sw", "te")
@@ -111,6 +113,29 @@ def mlqa_vi_ids() -> set[str]:
     return {q["id"] for q in _jsonl(SHARED / "mlqa" / "questions.jsonl")}
 
 
+def mlqa_vi_tune_ids() -> set[str]:
+    """The ids of our Vietnamese MLQA questions on the tune side (eval/split.py, by article title,
+    as eval/suite.py splits them); the check side's never reach training."""
+    title = {c["id"]: c["title"] for c in _jsonl(SHARED / "mlqa" / "corpus.jsonl")}
+    return {
+        q["id"] for q in _jsonl(SHARED / "mlqa" / "questions.jsonl") if side(title[q["gold"][0]]) == "tune"
+    }
+
+
+def build_vi_tune(mirror: Path, seed: int = 17) -> list[dict]:
+    """Rows of the tune side's MLQA questions: the Vietnamese contexts asked in all seven question
+    languages, and the Vietnamese questions over the other languages' contexts (the same ids)."""
+    rng = random.Random(seed)
+    tune = mlqa_vi_tune_ids()
+    rows: list[dict] = []
+    for other in MLQA_LANGS:
+        pairs = [("vi", other)] + ([(other, "vi")] if other != "vi" else [])
+        for c, q in pairs:
+            data = _git_json(mirror, f"data/mlqa/MLQA_V1/dev/dev-context-{c}-question-{q}.json")
+            rows += examples("mlqa-dev-vi-tune", data, tune.__contains__, rng, q, c)
+    return [r for r in rows if r["end"] <= len(r["context"])]
+
+
 def build(mirror: Path, seed: int = 13) -> list[dict]:
     rng = random.Random(seed)
     rows: list[dict] = []
@@ -138,8 +163,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirror", type=Path, required=True, help="bare git directory of the XTREME mirror")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--vi-tune", action="store_true",
+        help=f"the tune side's Vietnamese MLQA questions instead (to {VI_TUNE.name})",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    rows = build(args.mirror)
+    if args.vi_tune and args.out == OUT:
+        args.out = VI_TUNE
+    rows = build_vi_tune(args.mirror) if args.vi_tune else build(args.mirror)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as f:
         for row in rows:

