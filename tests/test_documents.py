@@ -44,6 +44,12 @@ THỜI HẠN BẢO QUẢN
 1. Người đứng đầu cơ quan quyết định tiêu hủy tài liệu hết giá trị sau khi có ý kiến của Hội đồng.
 2. Việc tiêu hủy phải lập biên bản có chữ ký của ít nhất 3 thành viên Hội đồng xác định giá trị tài liệu.
 3. Biên bản tiêu hủy được bảo quản vĩnh viễn.
+
+Điều 5. Hình thức bảo quản
+1. Tài liệu lưu trữ được bảo quản theo một trong các hình thức sau đây:
+a) Bản giấy đóng thành tập, có mục lục;
+b) Bản điện tử có chữ ký số;
+c) Bản vi phim.
 """
 
 
@@ -223,7 +229,7 @@ def test_law_outline_and_clause_cut(tmp_path):
     # Default size: every article is one passage.
     passages = chunk_document(doc, ChunkSettings())
     articles = [p for p in passages if p.text.startswith("Điều")]
-    assert [p.text.split(".")[0] for p in articles] == ["Điều 1", "Điều 2", "Điều 3", "Điều 4"]
+    assert [p.text.split(".")[0] for p in articles] == ["Điều 1", "Điều 2", "Điều 3", "Điều 4", "Điều 5"]
     assert articles[2].text == doc.text[doc.text.index("Điều 3.") : doc.text.index("\n\nĐiều 4.")]
     # A small size: an article is split between clauses, never inside one.
     small = chunk_document(doc, ChunkSettings(size=80, overlap=0))
@@ -247,6 +253,14 @@ def test_question_naming_an_article_gets_it_first_with_its_clause_cited(docs_ass
     assert answer.found and "20 năm" in answer.text
     cited = answer.citations[0]
     assert cited.heading == "Luật lưu trữ thử nghiệm › Chương II › Điều 3 › Khoản 2"
+    _round_trips(docs_assistant, answer)
+
+
+def test_a_sentence_ending_with_a_colon_is_answered_by_the_items_after_it(docs_assistant):
+    answer = docs_assistant.ask("Tài liệu lưu trữ được bảo quản theo những hình thức nào?")
+    assert answer.found
+    assert answer.text.startswith("Bản giấy đóng thành tập; Bản điện tử có chữ ký số; Bản vi phim [1]")
+    assert answer.citations[0].quote.endswith("c) Bản vi phim.")  # the items are cited, not only shown
     _round_trips(docs_assistant, answer)
 
 

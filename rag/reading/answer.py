@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 from rag.ingest.structure import locate  # page, OCR mark and heading path of a citation
 from rag.language.normalize import bigrams, fold, terms, tokens
 from rag.reading import abstention, extract
-from rag.reading.evidence import CANDIDATE_WEIGHTS, Evidence, Reader, candidates, unit_match
+from rag.reading.evidence import CANDIDATE_WEIGHTS, Evidence, Reader, candidates, split_sentences, unit_match
 from rag.reading.question import Question, named
 from rag.records import Answer, Citation, Document, Passage
 
@@ -261,8 +262,59 @@ def quote_span(text: str, a: int, b: int, budget: int) -> tuple[int, int, str]:
     return lo, lo + len(quote), quote
 
 
+LIST_ITEMS = 5  # items of a list shown in the short answer
+LIST_WORDS = 10  # words of each item's first clause
+_ENUMERATOR = re.compile(r"^\s*(?:[a-zđ]\)|\d{1,2}[.)]|[-–•+*])\s*", re.IGNORECASE)
+
+
+def with_list(ev: Evidence) -> Evidence | None:
+    r"""A sentence that ends with ":" introduces what follows it ("… các loại sau đây:" and then
+    "a) …;", "b) …;"): the sentence and the items after it in its passage, as one piece of
+    evidence whose candidate is the items' first clauses, or None when nothing follows.
+
+    >>> t = "Gồm các loại sau đây:\na) Hợp đồng không xác định thời hạn, là…;\nb) Hợp đồng xác định thời hạn.\nĐiều 21."
+    >>> p = Passage("luat", t, 0, len(t))
+    >>> from rag.reading.evidence import split_sentences
+    >>> a, b = split_sentences(p)[0]
+    >>> ev = with_list(Evidence(p, 0, a, b, p.text[a:b], []))
+    >>> ev.candidate.text, ev.text.splitlines()[-1]
+    ('Hợp đồng không xác định thời hạn; Hợp đồng xác định thời hạn', 'b) Hợp đồng xác định thời hạn.')
+    """
+    if not ev.text.rstrip().endswith(":"):
+        return None
+    text, base = ev.passage.text, ev.passage.start
+    after = [(a, b) for a, b in split_sentences(ev.passage) if a >= ev.end]
+    items: list[tuple[int, int]] = []
+    for a, b in after:
+        if len(items) == LIST_ITEMS or (items and not _ENUMERATOR.match(text[a - base : b - base])):
+            break  # a list is its enumerated items, or the one sentence after the colon
+        items.append((a, b))
+        if not _ENUMERATOR.match(text[a - base : b - base]):
+            break
+    if not items:
+        return None
+    end = items[-1][1]
+    whole = text[ev.start - base : end - base]
+    heads = []
+    for a, b in items:
+        item = _ENUMERATOR.sub("", text[a - base : b - base], count=1)
+        clause = item[: clause_spans(item)[0][1]] if clause_spans(item) else item
+        heads.append(" ".join(clause.split()[:LIST_WORDS]).rstrip(" ,;:."))
+    first = items[0][0] - ev.start
+    candidate = extract.Candidate("; ".join(heads), fold(heads[0]).lower(), "", first, items[0][1] - ev.start)
+    words = ev.words + [fold(w) for w in terms(whole[len(ev.text) :])]
+    return replace(ev, end=end, text=whole, words=words, candidate=candidate, listed=True)
+
+
 def _citation(n: int, ev: Evidence, q: Question, budget: int) -> tuple[Citation, str]:
-    """The citation of `ev` and its quote as the answer shows it."""
+    """The citation of `ev` and its quote as the answer shows it (a list: the sentence and its
+    items cited whole, shown up to the budget)."""
+    if ev.listed:
+        shown = " ".join(ev.text.split())
+        if len(shown) > budget:
+            cut = shown.rfind(" ", 0, budget - 1)
+            shown = shown[: cut if cut > 0 else budget - 2] + " …"
+        return Citation(n, ev.passage, ev.text, ev.start, ev.end, also=tuple(ev.also)), shown
     a, b = _focus(ev, q)
     lo, hi, shown = quote_span(ev.text, a, b, budget)
     citation = Citation(n, ev.passage, ev.text[lo:hi], ev.start + lo, ev.start + hi, also=tuple(ev.also))
@@ -364,7 +416,10 @@ def compose(
     if not found:
         return Answer(question, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang)
 
-    if best.candidate is None and best.span is not None and best.span_belief >= SPAN_ANSWER_BELIEF:
+    listed = with_list(best) if best.candidate is None and LIST_ITEMS else None
+    if listed is not None:  # what follows the colon answers
+        best = listed
+    elif best.candidate is None and best.span is not None and best.span_belief >= SPAN_ANSWER_BELIEF:
         best.candidate = _span_candidate(best)
     elif best.candidate is None and q.kind in SPAN_KINDS:
         best.candidate = answer_span(best.text, q)

@@ -59,6 +59,7 @@ class Evidence:
     embedded: bool = False  # among the sentences embedded for an English question
     span_belief: float = 0.0  # the span reader's P(answer in this sentence); 0 when not read
     span: tuple[int, int] | None = None  # its best span here, offsets in the source text
+    listed: bool = False  # a sentence ending with ":" and the items after it (answer.with_list)
 
 
 def split_sentences(passage: Passage) -> list[tuple[int, int]]:
