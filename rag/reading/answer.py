@@ -279,11 +279,23 @@ def with_list(ev: Evidence) -> Evidence | None:
     >>> ev = with_list(Evidence(p, 0, a, b, p.text[a:b], []))
     >>> ev.candidate.text, ev.text.splitlines()[-1]
     ('Hợp đồng không xác định thời hạn; Hợp đồng xác định thời hạn', 'b) Hợp đồng xác định thời hạn.')
+    >>> t = "Khi có đủ các điều kiện sau đây:\n1. Bị tai nạn tại nơi làm việc;\n2. Suy giảm khả năng lao động."
+    >>> p = Passage("luat", t, 0, len(t))
+    >>> a, b = split_sentences(p)[0]
+    >>> with_list(Evidence(p, 0, a, b, p.text[a:b], [])).candidate.text
+    'Bị tai nạn tại nơi làm việc; Suy giảm khả năng lao động'
     """
     if not ev.text.rstrip().endswith(":"):
         return None
     text, base = ev.passage.text, ev.passage.start
-    after = [(a, b) for a, b in split_sentences(ev.passage) if a >= ev.end]
+    after: list[tuple[int, int]] = []
+    for a, b in split_sentences(ev.passage):
+        if a < ev.end:
+            continue
+        if after and not _ENUMERATOR.sub("", text[after[-1][0] - base : after[-1][1] - base]).strip():
+            after[-1] = (after[-1][0], b)  # "1." read as a sentence of its own: it opens this one
+        else:
+            after.append((a, b))
     items: list[tuple[int, int]] = []
     for a, b in after:
         if len(items) == LIST_ITEMS or (items and not _ENUMERATOR.match(text[a - base : b - base])):
@@ -300,6 +312,8 @@ def with_list(ev: Evidence) -> Evidence | None:
         item = _ENUMERATOR.sub("", text[a - base : b - base], count=1)
         clause = item[: clause_spans(item)[0][1]] if clause_spans(item) else item
         heads.append(" ".join(clause.split()[:LIST_WORDS]).rstrip(" ,;:."))
+    if not all(heads):
+        return None
     first = items[0][0] - ev.start
     candidate = extract.Candidate("; ".join(heads), fold(heads[0]).lower(), "", first, items[0][1] - ev.start)
     words = ev.words + [fold(w) for w in terms(whole[len(ev.text) :])]
