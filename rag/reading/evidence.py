@@ -203,6 +203,24 @@ def role_fit(q: Question, person: extract.Candidate) -> bool | None:
     return any(deputy_before(role, m.start()) == q.deputy for m in heads)
 
 
+def own_figure(q: Question, figure: extract.Candidate) -> bool:
+    """Whether a figure is one the question itself writes ("quận 1"), so not its answer. The same
+    value in another unit is not ("12 ngày" for "làm đủ 12 tháng … bao nhiêu ngày?").
+
+    >>> from rag.reading.question import analyse
+    >>> q = analyse("Làm đủ 12 tháng thì được nghỉ bao nhiêu ngày?")
+    >>> [own_figure(q, c) for c in extract.numbers("Làm đủ 12 tháng được nghỉ 12 ngày, quận 12 có 12 ngày.")]
+    [True, False, True, False]
+    >>> [own_figure(analyse("Quận 1 có bao nhiêu phường?"), c) for c in extract.numbers("Quận 1 có 10 phường")]
+    [True, False]
+    """
+    if figure.value not in q.numbers:
+        return False
+    units = [unit.split()[:1] for value, unit in q.figures if value == figure.value]
+    mine = figure.unit.split()[:1]
+    return not (mine and units and all(u and u != mine for u in units))
+
+
 def names_office(q: Question, sentence: str) -> bool:
     """Whether a sentence names the office a "who is the …" question asks (True when none is asked).
 
@@ -220,7 +238,7 @@ def names_office(q: Question, sentence: str) -> bool:
 def candidates(q: Question, sentence: str) -> list[extract.Candidate]:
     if q.kind == "number":
         found = extract.numbers(sentence)
-        found = [c for c in found if c.value not in q.numbers and fits_measure(q.measure, sentence, c)]
+        found = [c for c in found if not own_figure(q, c) and fits_measure(q.measure, sentence, c)]
         if q.wants_percent and any(c.unit == "%" for c in found):
             found = [c for c in found if c.unit == "%"]
         return found

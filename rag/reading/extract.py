@@ -11,6 +11,7 @@ from rag.language.words import words
 # Word lists: rag/data/words.toml says what each is for and how its entries are written.
 # A sentence is read accented: folding would make "đang" (currently) end "đảng viên".
 _UNIT_STOP = frozenset(words("unit_ends.both") + words("unit_ends.sentence"))
+_DURATIONS = frozenset(words("unit_ends.durations"))
 FAMILY_NAMES = frozenset(words("family_names"))
 _OFFICE_WORDS = frozenset(words("offices"))
 _TITLE_WORDS = frozenset(words("titles")) | _OFFICE_WORDS
@@ -92,6 +93,8 @@ def numbers(sentence: str) -> list[Candidate]:
 
     >>> [(c.text, c.value, c.unit) for c in numbers("với 8.033 đảng viên trên tổng số, đạt 94,27%.")]
     [('8.033 đảng viên', '8033', 'dang vien'), ('94,27%', '94.27', '%')]
+    >>> [(c.text, c.unit) for c in numbers("nghỉ 12 ngày, 3 năm 2020, 30 tháng 4, 8.033 đảng viên năm 2020")]
+    [('12 ngày', 'ngay'), ('3', ''), ('30', ''), ('8.033 đảng viên', 'dang vien')]
     >>> [(c.text, c.value, c.unit) for c in numbers("nhiệt độ hạ xuống -30 °C, ở Ba-1 là 2 °C")]
     [('-30 °C', '-30', '°c'), ('2 °C', '2', '°c')]
     """
@@ -115,9 +118,16 @@ def numbers(sentence: str) -> list[Candidate]:
             out.append(Candidate(sentence[start : degrees.end()], value, unit, start, degrees.end()))
             continue
         unit_end, unit = end, []
-        for word, w_start, w_end in toks[i + 1 : i + 5]:
+        for k, (word, w_start, w_end) in enumerate(toks[i + 1 : i + 5]):
             gap = sentence[unit_end:w_start]
-            if gap.strip() or word[0].isdigit() or word.lower() in _UNIT_STOP:
+            if gap.strip() or word[0].isdigit():
+                break
+            if not unit and word.lower() in _DURATIONS:  # "12 ngày", not the date "30 tháng 4"
+                after = toks[i + 2 + k] if i + 2 + k < len(toks) else None
+                if not (after and after[0][0].isdigit() and not sentence[w_end : after[1]].strip()):
+                    unit, unit_end = [fold(word).lower()], w_end
+                break
+            if word.lower() in _UNIT_STOP:
                 break
             unit.append(fold(word).lower())
             unit_end = w_end

@@ -11,6 +11,7 @@ from pathlib import Path
 from rag.language import glossary
 from rag.language.normalize import fold, has_diacritics, strip_marks, terms, vietnamese_syllable
 from rag.language.words import words
+from rag.reading.extract import numbers as figures_in
 from rag.reading.extract import people
 
 # Word lists: rag/data/words.toml says what each is for and how its entries are written.
@@ -72,6 +73,7 @@ class Question:
     ] = ()  # who holds an office ("Ai là Chủ tịch …"): the heads that fit, rag/data/roles.json
     deputy: bool = False  # the office's deputy is asked ("Phó Chủ tịch", "Deputy Secretary")
     office: tuple[str, ...] = ()  # the body it belongs to, as written in a role ("thanh uy")
+    figures: tuple[tuple[str, str], ...] = ()  # its figures' values and units: ("12", "thang")
 
 
 def _is_question_word(word: str, folded: str, cue_words: set[str]) -> bool:
@@ -301,6 +303,7 @@ def analyse(text: str) -> Question:
         role=role,
         deputy=deputy,
         office=office,
+        figures=tuple((c.value, c.unit) for c in figures_in(text)),
     )
 
 
