@@ -171,3 +171,13 @@ def test_an_unaccented_question_is_read_against_unaccented_text(assistant):
     # with its marks put back (tests/test_marks.py asks it with that turned off too).
     answer = assistant.ask("dan so quan 1 la bao nhieu")
     assert answer.found and "141.556" in answer.text, answer.text
+
+
+def test_a_district_named_in_the_report_opening_is_near_its_evidence(assistant):
+    # 000 names "quận 1" in its first lines and not again near its list of the three contents.
+    answer = assistant.ask(
+        "Công tác học tập, thực hiện Kết luận số 01-KL/TW ở quận 1 tập trung vào những nội dung nào?"
+    )
+    assert answer.found and "làm theo Bác" in answer.text
+    # A dateline's "23/5/2024" is no "quận 5".
+    assert not assistant.ask("Quận 5 có bao nhiêu đảng viên?").found

@@ -31,6 +31,7 @@ ENGLISH_DENSE = 1
 DENSE_CHARS = 300  # of each such sentence
 UNIT_SENTENCES = 4  # sentences whose figures an English "how many" compares by unit
 CONTEXT_CHARS = 300  # text before a sentence that still counts as its context
+OPENING_CHARS = 300  # a document's opening, where it names what it is about (0: not read)
 UNTYPED_MARGIN = 0.3  # how much better a sentence without a typed candidate must score to be taken
 UNTYPED_KINDS = ("date", "person", "role")  # question kinds where it may be
 # Vietnamese evidence sentences also read by embedding (0: off); chosen on the tune splits.
@@ -162,16 +163,32 @@ def _conflicts(q: Question, best: Evidence, evidence: list[Evidence]) -> list[Ev
 
 
 def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) -> bool:
-    """Numbers named in the question ("quận 3") must be written near the evidence.
+    r"""Numbers named in the question ("quận 3") must be written near the evidence.
 
     "Near" is the evidence sentence and the sentence or two before it in its document:
-    a report names the district once, then says "the district" (s15 of the dev set).
+    a report names the district once, then says "the district" (s15 of the dev set). A number the
+    question writes after a word ("quận 1") may also be in the document's opening
+    (OPENING_CHARS), written after the same word: where a report names what it is about.
+
+    >>> from rag.reading.question import analyse
+    >>> d = {"r": Document("r", "Quận ủy quận 1 họp ngày 5/3.\n" + "x " * 200 + "Có 10 phường.", (), "")}
+    >>> ev = Evidence(Passage("r", "Có 10 phường.", 429, 442), 0, 429, 442, "Có 10 phường.", [])
+    >>> [_numbers_present(analyse(t), ev, d) for t in ("Quận 1 có bao nhiêu phường?", "Quận 5 có bao nhiêu phường?")]
+    [True, False]
     """
     if not q.numbers:
         return True
     text = documents[ev.passage.source].text
-    around = text[max(0, ev.start - CONTEXT_CHARS) : ev.end]
-    return set(q.numbers) <= set(fold(w) for w in terms(around))
+    near = {fold(w) for w in terms(text[max(0, ev.start - CONTEXT_CHARS) : ev.end])}
+    opening = set(_number_pairs(text[:OPENING_CHARS]))
+    asked = dict(_number_pairs(q.text)[::-1])  # a number and the word before it in the question
+    return all(n in near or (n in asked and (n, asked[n]) in opening) for n in q.numbers)
+
+
+def _number_pairs(text: str) -> list[tuple[str, str]]:
+    """(number, folded word before it) for each number of `text` that follows a word."""
+    words = [fold(w).lower() for w in terms(text)]
+    return [(w, prev) for prev, w in zip(words, words[1:]) if w[0].isdigit() and not prev[0].isdigit()]
 
 
 def _window(text: str, start: int, end: int, budget: int) -> tuple[int, int]:
