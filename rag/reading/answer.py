@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rag.ingest.structure import locate  # page, OCR mark and heading path of a citation
 from rag.language.normalize import bigrams, fold, terms, tokens
+from rag.language.words import words
 from rag.reading import abstention, extract
 from rag.reading.evidence import CANDIDATE_WEIGHTS, Evidence, Reader, candidates, split_sentences, unit_match
 from rag.reading.question import Question, named
@@ -281,6 +282,7 @@ def quote_span(text: str, a: int, b: int, budget: int) -> tuple[int, int, str]:
 
 LIST_ITEMS = 5  # items of a list shown in the short answer
 LIST_WORDS = 10  # words of each item's first clause
+_ITEM_END = re.compile(rf"\s(?:{'|'.join(re.escape(w) for w in words('answers.item_ends'))})(?!\w)")
 _ENUMERATOR = re.compile(r"^\s*(?:[a-zđ]\)|\d{1,2}[.)]|[-–•+*])\s*", re.IGNORECASE)
 
 
@@ -296,6 +298,10 @@ def with_list(ev: Evidence) -> Evidence | None:
     >>> ev = with_list(Evidence(p, 0, a, b, p.text[a:b], []))
     >>> ev.candidate.text, ev.text.splitlines()[-1]
     ('Hợp đồng không xác định thời hạn; Hợp đồng xác định thời hạn', 'b) Hợp đồng xác định thời hạn.')
+    >>> t = "Gồm:\na) Hợp đồng không xác định thời hạn là hợp đồng mà hai bên không hẹn ngày."
+    >>> p = Passage("luat", t, 0, len(t))
+    >>> with_list(Evidence(p, 0, 0, 4, "Gồm:", [])).candidate.text
+    'Hợp đồng không xác định thời hạn'
     >>> t = "Khi có đủ các điều kiện sau đây:\n1. Bị tai nạn tại nơi làm việc;\n2. Suy giảm khả năng lao động."
     >>> p = Passage("luat", t, 0, len(t))
     >>> a, b = split_sentences(p)[0]
@@ -328,6 +334,10 @@ def with_list(ev: Evidence) -> Evidence | None:
     for a, b in items:
         item = _ENUMERATOR.sub("", text[a - base : b - base], count=1)
         clause = item[: clause_spans(item)[0][1]] if clause_spans(item) else item
+        defined = _ITEM_END.search(clause)
+        clause = (
+            clause[: defined.start()] if defined and len(clause[: defined.start()].split()) >= 2 else clause
+        )
         heads.append(" ".join(clause.split()[:LIST_WORDS]).rstrip(" ,;:."))
     if not all(heads):
         return None
