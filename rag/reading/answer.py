@@ -188,7 +188,7 @@ def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) 
 
 def _number_pairs(text: str) -> list[tuple[str, str]]:
     """(number, folded word before it) for each number of `text` that follows a word."""
-    words = [fold(w).lower() for w in terms(text)]
+    words = [fold(w) for w in terms(text)]
     return [(w, prev) for prev, w in zip(words, words[1:]) if w[0].isdigit() and not prev[0].isdigit()]
 
 
@@ -308,36 +308,34 @@ def with_list(ev: Evidence) -> Evidence | None:
     >>> with_list(Evidence(p, 0, a, b, p.text[a:b], [])).candidate.text
     'Bị tai nạn tại nơi làm việc; Suy giảm khả năng lao động'
     """
-    if not ev.text.rstrip().endswith(":"):
+    if not LIST_ITEMS or not ev.text.rstrip().endswith(":"):
         return None
     text, base = ev.passage.text, ev.passage.start
-    after: list[tuple[int, int]] = []
+    after: list[tuple[int, int, str]] = []  # the sentences after it: start, end, text
     for a, b in split_sentences(ev.passage):
         if a < ev.end:
             continue
-        if after and not _ENUMERATOR.sub("", text[after[-1][0] - base : after[-1][1] - base]).strip():
-            after[-1] = (after[-1][0], b)  # "1." read as a sentence of its own: it opens this one
-        else:
-            after.append((a, b))
-    items: list[tuple[int, int]] = []
-    for a, b in after:
-        if len(items) == LIST_ITEMS or (items and not _ENUMERATOR.match(text[a - base : b - base])):
-            break  # a list is its enumerated items, or the one sentence after the colon
-        items.append((a, b))
-        if not _ENUMERATOR.match(text[a - base : b - base]):
-            break
+        if after and not _ENUMERATOR.sub("", after[-1][2]).strip():  # "1." read as a sentence of its own
+            a = after.pop()[0]  # it opens this one
+        after.append((a, b, text[a - base : b - base]))
+    items = after[:1]  # a list is its enumerated items, or the one sentence after the colon
+    if items and _ENUMERATOR.match(items[0][2]):
+        for item in after[1:LIST_ITEMS]:
+            if not _ENUMERATOR.match(item[2]):
+                break
+            items.append(item)
     if not items:
         return None
     end = items[-1][1]
     whole = text[ev.start - base : end - base]
     heads = []
-    for a, b in items:
-        item = _ENUMERATOR.sub("", text[a - base : b - base], count=1)
-        clause = item[: clause_spans(item)[0][1]] if clause_spans(item) else item
+    for _, _, sentence in items:
+        item = _ENUMERATOR.sub("", sentence, count=1)
+        clauses = clause_spans(item)
+        clause = item[: clauses[0][1]] if clauses else item
         defined = _ITEM_END.search(clause)
-        clause = (
-            clause[: defined.start()] if defined and len(clause[: defined.start()].split()) >= 2 else clause
-        )
+        if defined and len(clause[: defined.start()].split()) >= 2:
+            clause = clause[: defined.start()]
         heads.append(" ".join(clause.split()[:LIST_WORDS]).rstrip(" ,;:."))
     if not all(heads):
         return None
@@ -457,7 +455,7 @@ def compose(
     if not found:
         return Answer(question, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang)
 
-    listed = with_list(best) if best.candidate is None and LIST_ITEMS else None
+    listed = with_list(best) if best.candidate is None else None
     if listed is not None:  # what follows the colon answers
         best = listed
     elif best.candidate is None and best.span is not None and best.span_belief >= SPAN_ANSWER_BELIEF:
