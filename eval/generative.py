@@ -63,7 +63,7 @@ MOVED_TO_TUNE = {
     "s02": "2026-11-23: '51 [1]' (a bare figure) led to the fragment rule in rag/generation/verify.py",
     "s08": "2026-11-23: '27 chi bộ' against the passage's '27 đảng bộ' led to the unit check",
     "s12": "2026-11-23: Quận 1's and Tân Bình's figures given for Quận 3 led to the subject check "
-    "(rag/generation/subjects.py, verify.unbound_figure)",
+    "(rag/reading/subjects.py, verify.unbound_figure)",
     "q9350e85c29": "2026-11-23: 'năm 1901' taken from the question was read with q3239ab2c28's "
     "'1789' (tune) before the premise rule (verify.premise_numbers) was written",
     "s09": "2026-11-23: 'Trong đoạn văn [1], …' was read with tune answers of that form before the "

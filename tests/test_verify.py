@@ -13,7 +13,7 @@ import unicodedata
 import pytest
 
 from rag.generation import verify
-from rag.generation.subjects import places
+from rag.reading.subjects import places
 from rag.records import Passage
 
 from .conftest import SEEDS

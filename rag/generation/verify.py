@@ -6,7 +6,7 @@ a passage that was given, (2) every number, date and name in it occurs in a cite
 and case; a number the question itself states, "năm 1901", is its premise), (3) each
 figure counts what the passage counts with it ("27 chi bộ" is not "27 đảng bộ"), (4) each
 figure is its subject's in the passage: asked about Quận 3, "8.033 đảng viên [2]" is wrong
-where [2] gives 8.033 to quận 1 (rag/generation/subjects.py), (5) it negates what its
+where [2] gives 8.033 to quận 1 (rag/reading/subjects.py), (5) it negates what its
 evidence negates, and states the relation the question asks about ("vợ", "chủ biên") in
 its evidence, and (6) its words are covered by one span of a cited passage (one or two
 adjacent sentences) at least up to a threshold, chosen on a tune split by
@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import re
 
-from rag.generation.subjects import Place, place_near, places
 from rag.language.normalize import fold, has_diacritics, nfc, normalize_number
+from rag.reading.subjects import Place, place_near, places
 from rag.records import Citation, Claim, Passage
 
 # Chosen by eval/generative.py on the tune half of the hand-labelled claims

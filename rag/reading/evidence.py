@@ -16,6 +16,7 @@ from rag.language.normalize import bigrams, fold, strip_marks_aligned, terms, to
 from rag.model import spans
 from rag.reading import extract
 from rag.reading.question import Question, analyse, deputy_before, find_phrase, measures, plain_words, roles
+from rag.reading.subjects import owner_elsewhere, places
 from rag.records import Passage
 
 # Evidence sentence score: its own coverage of the question, with the sentence before it,
@@ -237,8 +238,15 @@ def names_office(q: Question, sentence: str) -> bool:
 
 def candidates(q: Question, sentence: str) -> list[extract.Candidate]:
     if q.kind == "number":
-        found = extract.numbers(sentence)
-        found = [c for c in found if not own_figure(q, c) and fits_measure(q.measure, sentence, c)]
+        named = places(sentence)  # "quận 1", "phường 05": a number that names a place counts nothing
+        found = [
+            c
+            for c in extract.numbers(sentence)
+            if not own_figure(q, c)
+            and not any(p.start <= c.start < p.end for p in named)
+            and fits_measure(q.measure, sentence, c)
+            and not owner_elsewhere(q.places, sentence, c.start)
+        ]
         if q.wants_percent and any(c.unit == "%" for c in found):
             found = [c for c in found if c.unit == "%"]
         return found

@@ -13,6 +13,7 @@ from rag.language.normalize import fold, has_diacritics, strip_marks, terms, vie
 from rag.language.words import words
 from rag.reading.extract import numbers as figures_in
 from rag.reading.extract import people
+from rag.reading.subjects import Place, places
 
 # Word lists: rag/data/words.toml says what each is for and how its entries are written.
 # Cue phrases decide the answer type and are left out of evidence coverage (an answer
@@ -74,6 +75,7 @@ class Question:
     deputy: bool = False  # the office's deputy is asked ("Phó Chủ tịch", "Deputy Secretary")
     office: tuple[str, ...] = ()  # the body it belongs to, as written in a role ("thanh uy")
     figures: tuple[tuple[str, str], ...] = ()  # its figures' values and units: ("12", "thang")
+    places: tuple[Place, ...] = ()  # the places it names ("Ho Chi Minh City"): a figure must be theirs
 
 
 def _is_question_word(word: str, folded: str, cue_words: set[str]) -> bool:
@@ -304,6 +306,7 @@ def analyse(text: str) -> Question:
         deputy=deputy,
         office=office,
         figures=tuple((c.value, c.unit) for c in figures_in(text)),
+        places=tuple(places(text)),
     )
 
 

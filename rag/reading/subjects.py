@@ -22,6 +22,7 @@ All functions are pure and work on NFC text; offsets are into the text given.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.language.normalize import fold, nfc, strip_marks
@@ -136,3 +137,42 @@ def place_near(text: str, at: int, level: str, sentence: tuple[int, int], found:
         return inside[0]
     earlier = [p for p in same if p.start < a]
     return earlier[-1] if earlier else None
+
+
+_SPECIFIC = {"ward": 0, "district": 1, "city": 2, "province": 3}  # a ward is in a district, …
+
+
+def owner_elsewhere(asked: Sequence[Place], sentence: str, at: int) -> Place | None:
+    """The place a sentence gives its figure at offset `at` to, when that is none of the places
+    a question asks about (None: the figure may be theirs; always None when none is asked).
+
+    The figure belongs to the most specific place written before it in its sentence, the nearest
+    of that level ("Thành phố Hồ Chí Minh: Đảng bộ quận Tân Bình có … 12.554 đảng viên" gives it to
+    quận Tân Bình, "quận 1 của TP.HCM có 6.949" to quận 1); with none before it, to the first one
+    after it ("6.551 đảng viên của Đảng bộ quận 1"). A sentence that names no place says nothing
+    against it.
+
+    >>> city = places("How many party members does Ho Chi Minh City have?")
+    >>> s = "Thành phố Hồ Chí Minh: Đảng bộ quận Tân Bình hiện có 12.554 đảng viên."
+    >>> owner_elsewhere(city, s, s.index("12.554")).text
+    'quận Tân Bình'
+    >>> s = "Quận 1 của TP.HCM có 6.949 đảng viên, toàn thành phố 255.576 đảng viên."
+    >>> owner_elsewhere(places("Quận 1 có bao nhiêu đảng viên?"), s, s.index("6.949")) is None
+    True
+    >>> owner_elsewhere(city, s, s.index("6.949")).text, owner_elsewhere(city, "Tổng số là 255.576.", 12)
+    ('Quận 1', None)
+    >>> s = "Có 6.551 đảng viên của Đảng bộ quận 1."
+    >>> owner_elsewhere(places("Quận 3 có bao nhiêu đảng viên?"), s, s.index("6.551")).text
+    'quận 1'
+    """
+    if not asked:
+        return None
+    found = places(sentence)
+    before = [p for p in found if p.end <= at]
+    if before:
+        owner = min(reversed(before), key=lambda p: _SPECIFIC[p.level])
+    else:
+        owner = next((p for p in found if p.start > at), None)
+    if owner is None or any(owner.same(q) for q in asked):
+        return None
+    return owner
