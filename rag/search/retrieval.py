@@ -11,6 +11,7 @@ import numpy as np
 
 from rag.language import marks
 from rag.language.normalize import has_diacritics
+from rag.model import crosslingual
 from rag.model.embedding import Embedder
 from rag.reading.question import cue_phrases, language, lexical_query
 from rag.records import Passage
@@ -64,6 +65,9 @@ class RetrievalSettings:
     # The cue phrases count as this many occurrences each: they are how questions are worded,
     # which the passages seldom are ("bao nhiêu" against the news' "báo" and "nhiều").
     restore_cue_weight: int = 30
+    # An English question's vector moved this far along the model's English -> Vietnamese
+    # direction before the dense search (rag/model/crosslingual.py; 0: as embedded).
+    english_shift: float = 0.5
 
     def weights(self, question: str) -> Weights:
         if self.learned:
@@ -108,7 +112,12 @@ class Retriever:
                 self._cache.clear()
             self._cache.update(fresh)
         vectors = known | fresh
-        return np.stack([vectors[q] for q in questions])
+        weight = self.settings.english_shift
+        return np.stack([
+            crosslingual.toward_vietnamese(vectors[q], self.embedder.fingerprint, weight)
+            if weight and language(q) == "en" else vectors[q]
+            for q in questions
+        ])  # fmt: skip
 
     def remember(self, questions: list[str], vectors) -> None:
         """Take these questions' embeddings as given (a benchmark times retrieval, not the model)."""
