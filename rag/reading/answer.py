@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.ingest.structure import locate  # page, OCR mark and heading path of a citation
+from rag.language import glossary
 from rag.language.normalize import bigrams, fold, terms, tokens
 from rag.language.words import words
 from rag.reading import abstention, extract
@@ -31,6 +32,10 @@ DENSE_SENTENCES = 10  # sentences embedded for an English question (cross-lingua
 ENGLISH_DENSE = 1
 DENSE_CHARS = 300  # of each such sentence
 UNIT_SENTENCES = 4  # sentences whose figures an English "how many" compares by unit
+# ... and how much a unit written in the asked words' Vietnamese translations counts (0: not
+# read), from the first UNIT_TRANSLATIONS translations of each word (rag/language/glossary.py).
+UNIT_LEXICAL = 1.0
+UNIT_TRANSLATIONS = 3
 CONTEXT_CHARS = 300  # text before a sentence that still counts as its context
 OPENING_CHARS = 300  # a document's opening, where it names what it is about (0: not read)
 UNTYPED_MARGIN = 0.3  # how much better a sentence without a typed candidate must score to be taken
@@ -75,17 +80,21 @@ def _dense_rescore(q: Question, evidence: list[Evidence], embedder) -> None:
     pool = sorted(evidence, key=lambda e: (e.rank, e.start))[:DENSE_SENTENCES]
     vectors = embedder.embed_passages([e.text[:DENSE_CHARS] for e in pool])
     query = embedder.embed_query(q.text)
-    sims = vectors @ query
-    for ev, sim in zip(pool, sims):
-        ev.coverage = max(ev.coverage, float(sim))
-        ev.similarity, ev.embedded = float(sim), True
-        ev.score = 0.8 * float(sim) + 0.2 * ev.score
-        if ev.candidate is not None:
-            ev.candidate_score = 0.8 * float(sim) + 0.2 * ev.candidate_score
+    for ev, sim in zip(pool, vectors @ query):
+        _read_across(ev, float(sim))
     for ev in evidence:
         if ev not in pool:
             ev.score *= 0.5
             ev.candidate_score *= 0.5
+
+
+def _read_across(ev: Evidence, sim: float) -> None:
+    """An English question's evidence scored by its cosine `sim` to the question."""
+    ev.coverage = max(ev.coverage, sim)
+    ev.similarity, ev.embedded = sim, True
+    ev.score = 0.8 * sim + 0.2 * ev.score
+    if ev.candidate is not None:
+        ev.candidate_score = 0.8 * sim + 0.2 * ev.candidate_score
 
 
 def _dense_rerank_vi(q: Question, evidence: list[Evidence], embedder, weight: float) -> None:
@@ -112,16 +121,57 @@ def _unit_across_languages(q: Question, typed: list[Evidence], embedder) -> Evid
     few sentences are compared with the asked one by embedding; the sentence's own
     score still counts. Returns the evidence chosen, its candidate set to that figure.
     """
-    pool = sorted(typed, key=lambda e: -e.candidate_score)[:UNIT_SENTENCES]
-    options = [(ev, c) for ev in pool for c in candidates(q, ev.text) if c.unit and c.unit != "%"]
+    ranked = sorted(typed, key=lambda e: -e.candidate_score)
+    found = {id(ev): [c for c in candidates(q, ev.text) if c.unit and c.unit != "%"] for ev in ranked}
+    translated = unit_translations(q) if UNIT_LEXICAL else set()
+    # The best few sentences, and any other whose figure is counted in the asked words' translations.
+    pool = ranked[:UNIT_SENTENCES] + [
+        ev
+        for ev in ranked[UNIT_SENTENCES:]
+        if any(unit_translated(q, c.unit, translated) == 1 for c in found[id(ev)])
+    ]
+    options = [(ev, c) for ev in pool for c in found[id(ev)]]
     if not options or not q.unit:
         return pool[0]
     units = [ev.text[c.start : c.end].split(" ", 1)[-1] for ev, c in options]
     sims = embedder.embed_passages(units) @ embedder.embed_query(" ".join(q.unit))
-    best = max(range(len(options)), key=lambda i: float(sims[i]) + 0.5 * options[i][0].candidate_score)
+    score = [
+        float(sim) + 0.5 * ev.candidate_score + UNIT_LEXICAL * unit_translated(q, c.unit, translated)
+        for sim, (ev, c) in zip(sims, options)
+    ]
+    best = max(range(len(options)), key=score.__getitem__)
     ev, figure = options[best]
     ev.candidate = figure
+    if not ev.embedded:  # a sentence beyond the embedded ones, taken for its unit: read it too
+        _read_across(
+            ev, float(embedder.embed_passages([ev.text[:DENSE_CHARS]])[0] @ embedder.embed_query(q.text))
+        )
     return ev
+
+
+def unit_translations(q: Question) -> set[str]:
+    """The syllables (folded) of the Vietnamese translations of an English question's asked unit."""
+    found = glossary.translate(list(q.unit), UNIT_TRANSLATIONS, frozenset(words("questions.untranslated")))
+    return {w for t in found for w in fold(t).lower().split()}
+
+
+def unit_translated(q: Question, unit: str, translated: set[str]) -> float:
+    """How well a figure's unit (folded) says what an English "how many" asks: the share of its
+    first words that are syllables of the asked words' translations, 0.1 less a word it adds
+    ("party members": "đảng viên" 1.0, "đảng viên mới" 0.9, "chi bộ" 0).
+
+    >>> from rag.reading.question import analyse
+    >>> q = analyse("How many party members does the city have?")
+    >>> t = unit_translations(q)
+    >>> [unit_translated(q, u, t) for u in ("dang vien", "dang vien moi", "chi bo")]
+    [1.0, 0.9, 0.0]
+    """
+    words = unit.split()
+    if not q.unit or not words:
+        return 0.0
+    head = words[: len(q.unit)]
+    share = sum(w in translated for w in head) / len(q.unit)
+    return round(share - 0.1 * max(0, len(words) - len(q.unit)), 6) if share == 1 else share
 
 
 def _jaccard(a: list[str], b: list[str]) -> float:
