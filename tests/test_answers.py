@@ -208,5 +208,7 @@ def test_a_number_that_names_a_place_counts_nothing(rules_decide):
 
 def test_the_seeds_give_ho_chi_minh_city_no_district_s_figure(assistant):
     # It answered Tân Bình's 12.554 (issue 12): that sentence gives the figure to quận Tân Bình.
+    # Read against the translations of "party members", the city's "đảng viên" figure answers.
     answer = assistant.ask("How many party members does Ho Chi Minh City have?")
     assert "12.554" not in answer.text, answer.text
+    assert answer.found and answer.text.startswith("255.576 đảng viên"), answer.text

@@ -15,11 +15,19 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.ingest.structure import locate  # page, OCR mark and heading path of a citation
-from rag.language import glossary
 from rag.language.normalize import bigrams, fold, terms, tokens
 from rag.language.words import words
 from rag.reading import abstention, extract
-from rag.reading.evidence import CANDIDATE_WEIGHTS, Evidence, Reader, candidates, split_sentences, unit_match
+from rag.reading.evidence import (
+    CANDIDATE_WEIGHTS,
+    Evidence,
+    Reader,
+    candidates,
+    split_sentences,
+    unit_match,
+    unit_translated,
+    unit_translations,
+)
 from rag.reading.question import Question, named
 from rag.records import Answer, Citation, Document, Passage
 
@@ -32,10 +40,9 @@ DENSE_SENTENCES = 10  # sentences embedded for an English question (cross-lingua
 ENGLISH_DENSE = 1
 DENSE_CHARS = 300  # of each such sentence
 UNIT_SENTENCES = 4  # sentences whose figures an English "how many" compares by unit
-# ... and how much a unit written in the asked words' Vietnamese translations counts (0: not
-# read), from the first UNIT_TRANSLATIONS translations of each word (rag/language/glossary.py).
+# ... and how much a unit written in the asked words' Vietnamese translations counts there
+# (0: not read; evidence.unit_translated).
 UNIT_LEXICAL = 1.0
-UNIT_TRANSLATIONS = 3
 CONTEXT_CHARS = 300  # text before a sentence that still counts as its context
 OPENING_CHARS = 300  # a document's opening, where it names what it is about (0: not read)
 UNTYPED_MARGIN = 0.3  # how much better a sentence without a typed candidate must score to be taken
@@ -123,7 +130,7 @@ def _unit_across_languages(q: Question, typed: list[Evidence], embedder) -> Evid
     """
     ranked = sorted(typed, key=lambda e: -e.candidate_score)
     found = {id(ev): [c for c in candidates(q, ev.text) if c.unit and c.unit != "%"] for ev in ranked}
-    translated = unit_translations(q) if UNIT_LEXICAL else set()
+    translated = unit_translations(q.unit) if UNIT_LEXICAL else frozenset()
     # The best few sentences, and any other whose figure is counted in the asked words' translations.
     pool = ranked[:UNIT_SENTENCES] + [
         ev
@@ -147,31 +154,6 @@ def _unit_across_languages(q: Question, typed: list[Evidence], embedder) -> Evid
             ev, float(embedder.embed_passages([ev.text[:DENSE_CHARS]])[0] @ embedder.embed_query(q.text))
         )
     return ev
-
-
-def unit_translations(q: Question) -> set[str]:
-    """The syllables (folded) of the Vietnamese translations of an English question's asked unit."""
-    found = glossary.translate(list(q.unit), UNIT_TRANSLATIONS, frozenset(words("questions.untranslated")))
-    return {w for t in found for w in fold(t).lower().split()}
-
-
-def unit_translated(q: Question, unit: str, translated: set[str]) -> float:
-    """How well a figure's unit (folded) says what an English "how many" asks: the share of its
-    first words that are syllables of the asked words' translations, 0.1 less a word it adds
-    ("party members": "đảng viên" 1.0, "đảng viên mới" 0.9, "chi bộ" 0).
-
-    >>> from rag.reading.question import analyse
-    >>> q = analyse("How many party members does the city have?")
-    >>> t = unit_translations(q)
-    >>> [unit_translated(q, u, t) for u in ("dang vien", "dang vien moi", "chi bo")]
-    [1.0, 0.9, 0.0]
-    """
-    words = unit.split()
-    if not q.unit or not words:
-        return 0.0
-    head = words[: len(q.unit)]
-    share = sum(w in translated for w in head) / len(q.unit)
-    return round(share - 0.1 * max(0, len(words) - len(q.unit)), 6) if share == 1 else share
 
 
 def _jaccard(a: list[str], b: list[str]) -> float:

@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from rag.language import glossary
 from rag.language.normalize import bigrams, fold, strip_marks_aligned, terms, tokens
+from rag.language.words import words as word_list
 from rag.model import spans
 from rag.reading import extract
 from rag.reading.question import Question, analyse, deputy_before, find_phrase, measures, plain_words, roles
@@ -30,6 +33,10 @@ CANDIDATE_WEIGHTS = (0.8, 0.2)
 # ("đảng viên mới"): that much less fit per word. 0, 0.1 and 0.3 gave the same tune figures
 # (MLQA, ViQA, seeds); the smallest that tells such figures apart is kept.
 UNIT_EXTRA_WEIGHT = 0.1
+# An English question's figures fit by their units read against the asked words' Vietnamese
+# translations (0: they do not fit by unit), the first UNIT_TRANSLATIONS of each word.
+EN_UNIT_FIT = 1.0
+UNIT_TRANSLATIONS = 3
 MIN_SENTENCE_WORDS = 3  # shorter "sentences" are list numbers and headings, not evidence
 # The span reader reads a question typed without diacritics against the passage with its
 # marks removed too (offsets unchanged), so that both are written alike: it never saw
@@ -150,6 +157,33 @@ def unit_match(asked: tuple[str, ...], unit: str) -> float:
             break
         got += 1
     return got / len(asked)
+
+
+@lru_cache(maxsize=256)
+def unit_translations(unit: tuple[str, ...]) -> frozenset[str]:
+    """The syllables (folded) of the Vietnamese translations of an English question's asked unit,
+    the first UNIT_TRANSLATIONS of each word (rag/language/glossary.py)."""
+    found = glossary.translate(list(unit), UNIT_TRANSLATIONS, frozenset(word_list("questions.untranslated")))
+    return frozenset(w for t in found for w in fold(t).lower().split())
+
+
+def unit_translated(q: Question, unit: str, translated: frozenset[str]) -> float:
+    """How well a figure's unit (folded) says what an English "how many" asks: the share of its
+    first words that are syllables of the asked words' translations, 0.1 less a word it adds
+    ("party members": "đảng viên" 1.0, "đảng viên mới" 0.9, "chi bộ" 0).
+
+    >>> from rag.reading.question import analyse
+    >>> q = analyse("How many party members does the city have?")
+    >>> t = unit_translations(q.unit)
+    >>> [unit_translated(q, u, t) for u in ("dang vien", "dang vien moi", "chi bo")]
+    [1.0, 0.9, 0.0]
+    """
+    words = unit.split()
+    if not q.unit or not words:
+        return 0.0
+    head = words[: len(q.unit)]
+    share = sum(w in translated for w in head) / len(q.unit)
+    return round(share - 0.1 * max(0, len(words) - len(q.unit)), 6) if share == 1 else share
 
 
 def unit_extra(q: Question, unit: str) -> int:
@@ -402,7 +436,13 @@ def _best_candidate(
     best = None
     for cand in candidates(q, text):
         at = next((i for i, s in enumerate(starts) if s >= cand.start), 0)
-        local = proximity(weights, positions, at) + unit_match(q.unit, cand.unit)
+        if q.lang == "en":  # "party members" against "đảng viên": by the words' translations
+            fit = (
+                EN_UNIT_FIT * unit_translated(q, cand.unit, unit_translations(q.unit)) if EN_UNIT_FIT else 0.0
+            )
+        else:
+            fit = unit_match(q.unit, cand.unit)
+        local = proximity(weights, positions, at) + fit
         local -= UNIT_EXTRA_WEIGHT * unit_extra(q, cand.unit)
         if q.kind == "person":
             # What is written beside the name ("Bà X, mẹ của Y", "Bộ trưởng … X") should
