@@ -183,27 +183,29 @@ def test_a_district_named_in_the_report_opening_is_near_its_evidence(assistant):
     assert not assistant.ask("Quận 5 có bao nhiêu đảng viên?").found
 
 
-def test_a_figure_another_place_owns_is_not_the_answer(rules_decide):
-    text = "Thành phố Hồ Chí Minh: Đảng bộ quận Tân Bình hiện có 39 tổ chức cơ sở đảng với 12.554 đảng viên."
-    for question in (
-        "Thành phố Hồ Chí Minh có bao nhiêu đảng viên?",
-        "How many party members does Ho Chi Minh City have?",
-    ):
-        answer = _compose(question, text)
-        assert not answer.text.startswith("12.554"), answer.text
-    # Asked about Tân Bình, its own figure answers.
-    answer = _compose("Quận Tân Bình có bao nhiêu đảng viên?", text)
+_TAN_BINH = "Thành phố Hồ Chí Minh: Đảng bộ quận Tân Bình hiện có 39 tổ chức cơ sở đảng với 12.554 đảng viên."
+_DISTRICT_1 = "Ban Thường vụ Quận ủy quận 1 Nguyễn Văn An đã chủ trì các hội nghị chuyên đề."
+
+
+@pytest.mark.parametrize(
+    "question, text, not_first",
+    [
+        # a figure its sentence gives to another place (the most specific one before it)
+        ("Thành phố Hồ Chí Minh có bao nhiêu đảng viên?", _TAN_BINH, "12.554"),
+        ("How many party members does Ho Chi Minh City have?", _TAN_BINH, "12.554"),
+        # a number that names a place ("quận 1") counts nothing
+        ("Quận ủy đã tổ chức bao nhiêu hội nghị chuyên đề?", _DISTRICT_1, "1 "),
+        ("How many thematic conferences were held?", _DISTRICT_1, "1 "),
+    ],
+)
+def test_a_figure_is_no_answer_for_another_place(rules_decide, question, text, not_first):
+    answer = _compose(question, text)
+    assert not answer.text.startswith(not_first), answer.text
+
+
+def test_a_place_s_own_figure_answers_for_it(rules_decide):
+    answer = _compose("Quận Tân Bình có bao nhiêu đảng viên?", _TAN_BINH)
     assert answer.found and answer.text.startswith("12.554 đảng viên"), answer.text
-
-
-def test_a_number_that_names_a_place_counts_nothing(rules_decide):
-    text = "Ban Thường vụ Quận ủy quận 1 Nguyễn Văn An đã chủ trì các hội nghị chuyên đề."
-    for question in (
-        "Quận ủy đã tổ chức bao nhiêu hội nghị chuyên đề?",
-        "How many thematic conferences were held?",
-    ):
-        answer = _compose(question, text)
-        assert not answer.text.startswith("1 "), answer.text
 
 
 def test_the_seeds_give_ho_chi_minh_city_no_district_s_figure(assistant):
