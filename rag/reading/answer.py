@@ -17,6 +17,7 @@ from pathlib import Path
 from rag.ingest.structure import locate  # page, OCR mark and heading path of a citation
 from rag.language.normalize import bigrams, fold, terms, tokens
 from rag.language.words import words
+from rag.model import crosslingual
 from rag.reading import abstention, extract
 from rag.reading.evidence import (
     CANDIDATE_WEIGHTS,
@@ -39,6 +40,7 @@ DENSE_SENTENCES = 10  # sentences embedded for an English question (cross-lingua
 # was not made (a change must win on tune); check, seen after: answers 0.370 with, 0.304 without.
 ENGLISH_DENSE = 1
 DENSE_CHARS = 300  # of each such sentence
+SENTENCE_SHIFT = 0.5  # the question's vector moved towards Vietnamese for them (rag/model/crosslingual.py)
 UNIT_SENTENCES = 4  # sentences whose figures an English "how many" compares by unit
 # ... and how much a unit written in the asked words' Vietnamese translations counts there
 # (0: not read; evidence.unit_translated).
@@ -86,13 +88,18 @@ def _dense_rescore(q: Question, evidence: list[Evidence], embedder) -> None:
     """English questions share few words with Vietnamese text: score sentences by embedding."""
     pool = sorted(evidence, key=lambda e: (e.rank, e.start))[:DENSE_SENTENCES]
     vectors = embedder.embed_passages([e.text[:DENSE_CHARS] for e in pool])
-    query = embedder.embed_query(q.text)
+    query = _english_query(q, embedder)
     for ev, sim in zip(pool, vectors @ query):
         _read_across(ev, float(sim))
     for ev in evidence:
         if ev not in pool:
             ev.score *= 0.5
             ev.candidate_score *= 0.5
+
+
+def _english_query(q: Question, embedder):
+    """An English question's vector as it is read against Vietnamese sentences (SENTENCE_SHIFT)."""
+    return crosslingual.toward_vietnamese(embedder.embed_query(q.text), embedder.fingerprint, SENTENCE_SHIFT)
 
 
 def _read_across(ev: Evidence, sim: float) -> None:
@@ -151,7 +158,7 @@ def _unit_across_languages(q: Question, typed: list[Evidence], embedder) -> Evid
     ev.candidate = figure
     if not ev.embedded:  # a sentence beyond the embedded ones, taken for its unit: read it too
         _read_across(
-            ev, float(embedder.embed_passages([ev.text[:DENSE_CHARS]])[0] @ embedder.embed_query(q.text))
+            ev, float(embedder.embed_passages([ev.text[:DENSE_CHARS]])[0] @ _english_query(q, embedder))
         )
     return ev
 
