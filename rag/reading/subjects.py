@@ -149,8 +149,8 @@ def owner_elsewhere(asked: Sequence[Place], sentence: str, at: int) -> Place | N
     The figure belongs to the most specific place written before it in its sentence, the nearest
     of that level ("Thành phố Hồ Chí Minh: Đảng bộ quận Tân Bình có … 12.554 đảng viên" gives it to
     quận Tân Bình, "quận 1 của TP.HCM có 6.949" to quận 1); with none before it, to the first one
-    after it ("6.551 đảng viên của Đảng bộ quận 1"). A sentence that names no place says nothing
-    against it.
+    after it ("6.551 đảng viên của Đảng bộ quận 1"). A sentence that names no place, or only places
+    that hold the asked ones (a district for a ward), says nothing against it.
 
     >>> city = places("How many party members does Ho Chi Minh City have?")
     >>> s = "Thành phố Hồ Chí Minh: Đảng bộ quận Tân Bình hiện có 12.554 đảng viên."
@@ -161,6 +161,9 @@ def owner_elsewhere(asked: Sequence[Place], sentence: str, at: int) -> Place | N
     True
     >>> owner_elsewhere(city, s, s.index("6.949")).text, owner_elsewhere(city, "Tổng số là 255.576.", 12)
     ('Quận 1', None)
+    >>> s = "Xã đảo Thạnh An thuộc huyện Cần Giờ có 4.500 dân."
+    >>> owner_elsewhere(places("Xã Thạnh An có bao nhiêu dân?"), s, s.index("4.500")) is None
+    True
     >>> s = "Có 6.551 đảng viên của Đảng bộ quận 1."
     >>> owner_elsewhere(places("Quận 3 có bao nhiêu đảng viên?"), s, s.index("6.551")).text
     'quận 1'
@@ -175,4 +178,6 @@ def owner_elsewhere(asked: Sequence[Place], sentence: str, at: int) -> Place | N
         owner = next((p for p in found if p.start > at), None)
     if owner is None or any(owner.same(q) for q in asked):
         return None
+    if all(_SPECIFIC[owner.level] > _SPECIFIC[q.level] for q in asked):
+        return None  # a place that holds the asked one ("xã đảo Thạnh An thuộc huyện Cần Giờ có …")
     return owner
