@@ -29,6 +29,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -126,7 +127,10 @@ class PostgresBackend:
         self.url = url
         self.location = redact(url)
         self.vector_type = vector_type
-        self.readers = Readers(url, list(read_urls), ef_search)
+        # Each read connection searches with this backend's ef_search (the default when None).
+        self.readers = Readers(
+            url, list(read_urls), connect if ef_search is None else partial(connect, ef_search=ef_search)
+        )
         self._local = threading.local()
         with connect(url) as conn:
             pgschema.migrate(conn, sparse.K1, sparse.B)

@@ -29,9 +29,9 @@ T = TypeVar("T")
 class Readers:
     """The servers a process reads from: `replicas` (URLs) and the `primary`."""
 
-    def __init__(self, primary: str, replicas: list[str], ef_search: int | None = None):
+    def __init__(self, primary: str, replicas: list[str], connect: Callable[[str], object]):
         self.primary = primary
-        self.ef_search = ef_search  # HNSW candidates per dense query, set on each connection
+        self.connect = connect  # url -> a new connection (the backend's, with its settings)
         self.replicas = replicas
         self.served: Counter[str] = Counter()  # queries answered per URL (eval/pgbench.py reads it)
         self.fallbacks = 0  # queries asked again elsewhere after a failure
@@ -46,12 +46,10 @@ class Readers:
         self._checking = threading.Lock()
 
     def _connection(self, url: str):
-        from rag.search.postgres import connect
-
         conns = self._local.__dict__.setdefault("conns", {})
         conn = conns.get(url)
         if conn is None or conn.closed or conn.broken:
-            conn = conns[url] = connect(url) if self.ef_search is None else connect(url, self.ef_search)
+            conn = conns[url] = self.connect(url)
         return conn
 
     @contextmanager
