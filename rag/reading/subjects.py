@@ -146,9 +146,11 @@ def owner_elsewhere(asked: Sequence[Place], sentence: str, at: int) -> Place | N
     """The place a sentence gives its figure at offset `at` to, when that is none of the places
     a question asks about (None: the figure may be theirs; always None when none is asked).
 
-    The figure belongs to the most specific place written before it in its sentence, the nearest
+    Written after an asked place, the figure is that place's unless a place inside it comes between
+    them; else it belongs to the most specific place written before it in its sentence, the nearest
     of that level ("Thành phố Hồ Chí Minh: Đảng bộ quận Tân Bình có … 12.554 đảng viên" gives it to
-    quận Tân Bình, "quận 1 của TP.HCM có 6.949" to quận 1); with none before it, to the first one
+    quận Tân Bình, "quận 1 của TP.HCM có 6.949" to quận 1 when quận 1 is asked; asked about TP.HCM,
+    which is written before it, the figure may be the city's); with none before it, to the first one
     after it ("6.551 đảng viên của Đảng bộ quận 1"). A sentence that names no place, or only places
     that hold the asked ones (a district for a ward), says nothing against it.
 
@@ -159,10 +161,13 @@ def owner_elsewhere(asked: Sequence[Place], sentence: str, at: int) -> Place | N
     >>> s = "Quận 1 của TP.HCM có 6.949 đảng viên, toàn thành phố 255.576 đảng viên."
     >>> owner_elsewhere(places("Quận 1 có bao nhiêu đảng viên?"), s, s.index("6.949")) is None
     True
-    >>> owner_elsewhere(city, s, s.index("6.949")).text, owner_elsewhere(city, "Tổng số là 255.576.", 12)
+    >>> owner_elsewhere(city, "Quận 1 có 6.949 đảng viên.", 10).text, owner_elsewhere(city, "Tổng số là 255.576.", 12)
     ('Quận 1', None)
     >>> s = "Xã đảo Thạnh An thuộc huyện Cần Giờ có 4.500 dân."
     >>> owner_elsewhere(places("Xã Thạnh An có bao nhiêu dân?"), s, s.index("4.500")) is None
+    True
+    >>> s = "Hợp tác xã Hoa Sen ở xã Tân Phú có 321 xã viên."
+    >>> owner_elsewhere(places("Hợp tác xã Hoa Sen có bao nhiêu xã viên?"), s, s.index("321")) is None
     True
     >>> s = "Có 6.551 đảng viên của Đảng bộ quận 1."
     >>> owner_elsewhere(places("Quận 3 có bao nhiêu đảng viên?"), s, s.index("6.551")).text
@@ -172,6 +177,14 @@ def owner_elsewhere(asked: Sequence[Place], sentence: str, at: int) -> Place | N
         return None
     found = places(sentence)
     before = [p for p in found if p.end <= at]
+    mine = [i for i, p in enumerate(before) if any(p.same(q) for q in asked)]
+    if mine:
+        # Named before it, the figure is the asked place's unless a place inside it comes between
+        # ("Hợp tác xã Hoa Sen ở xã Tân Phú có 321 xã viên" is Hoa Sen's; "TP.HCM: Đảng bộ quận Tân
+        # Bình có …" is not the city's).
+        asked_level = min(_SPECIFIC[q.level] for q in asked)
+        inside = [p for p in before[mine[-1] + 1 :] if _SPECIFIC[p.level] < asked_level]
+        return inside[-1] if inside else None
     if before:
         owner = min(reversed(before), key=lambda p: _SPECIFIC[p.level])
     else:
