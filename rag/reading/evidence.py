@@ -279,7 +279,7 @@ def candidates(q: Question, sentence: str) -> list[extract.Candidate]:
             if not own_figure(q, c)
             and not any(p.start <= c.start < p.end for p in named)
             and fits_measure(q.measure, sentence, c)
-            and not owner_elsewhere(q.places, sentence, c.start)
+            and not owner_elsewhere(q.places, named, c.start)
         ]
         if q.wants_percent and any(c.unit == "%" for c in found):
             found = [c for c in found if c.unit == "%"]

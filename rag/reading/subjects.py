@@ -142,9 +142,10 @@ def place_near(text: str, at: int, level: str, sentence: tuple[int, int], found:
 _SPECIFIC = {"ward": 0, "district": 1, "city": 2, "province": 3}  # a ward is in a district, …
 
 
-def owner_elsewhere(asked: Sequence[Place], sentence: str, at: int) -> Place | None:
+def owner_elsewhere(asked: Sequence[Place], found: Sequence[Place], at: int) -> Place | None:
     """The place a sentence gives its figure at offset `at` to, when that is none of the places
     a question asks about (None: the figure may be theirs; always None when none is asked).
+    `found` is the sentence's places (`places(sentence)`), read once for all its figures.
 
     Written after an asked place, the figure is that place's unless a place inside it comes between
     them; else it belongs to the most specific place written before it in its sentence, the nearest
@@ -156,26 +157,25 @@ def owner_elsewhere(asked: Sequence[Place], sentence: str, at: int) -> Place | N
 
     >>> city = places("How many party members does Ho Chi Minh City have?")
     >>> s = "Thành phố Hồ Chí Minh: Đảng bộ quận Tân Bình hiện có 12.554 đảng viên."
-    >>> owner_elsewhere(city, s, s.index("12.554")).text
+    >>> owner_elsewhere(city, places(s), s.index("12.554")).text
     'quận Tân Bình'
     >>> s = "Quận 1 của TP.HCM có 6.949 đảng viên, toàn thành phố 255.576 đảng viên."
-    >>> owner_elsewhere(places("Quận 1 có bao nhiêu đảng viên?"), s, s.index("6.949")) is None
+    >>> owner_elsewhere(places("Quận 1 có bao nhiêu đảng viên?"), places(s), s.index("6.949")) is None
     True
-    >>> owner_elsewhere(city, "Quận 1 có 6.949 đảng viên.", 10).text, owner_elsewhere(city, "Tổng số là 255.576.", 12)
+    >>> owner_elsewhere(city, places("Quận 1 có 6.949 đảng viên."), 10).text, owner_elsewhere(city, [], 12)
     ('Quận 1', None)
     >>> s = "Xã đảo Thạnh An thuộc huyện Cần Giờ có 4.500 dân."
-    >>> owner_elsewhere(places("Xã Thạnh An có bao nhiêu dân?"), s, s.index("4.500")) is None
+    >>> owner_elsewhere(places("Xã Thạnh An có bao nhiêu dân?"), places(s), s.index("4.500")) is None
     True
     >>> s = "Hợp tác xã Hoa Sen ở xã Tân Phú có 321 xã viên."
-    >>> owner_elsewhere(places("Hợp tác xã Hoa Sen có bao nhiêu xã viên?"), s, s.index("321")) is None
+    >>> owner_elsewhere(places("Hợp tác xã Hoa Sen có bao nhiêu xã viên?"), places(s), s.index("321")) is None
     True
     >>> s = "Có 6.551 đảng viên của Đảng bộ quận 1."
-    >>> owner_elsewhere(places("Quận 3 có bao nhiêu đảng viên?"), s, s.index("6.551")).text
+    >>> owner_elsewhere(places("Quận 3 có bao nhiêu đảng viên?"), places(s), s.index("6.551")).text
     'quận 1'
     """
     if not asked:
         return None
-    found = places(sentence)
     before = [p for p in found if p.end <= at]
     mine = [i for i, p in enumerate(before) if any(p.same(q) for q in asked)]
     if mine:
