@@ -27,7 +27,6 @@ from rag.reading.evidence import (
     split_sentences,
     unit_match,
     unit_translated,
-    unit_translations,
 )
 from rag.reading.question import Question, named
 from rag.records import Answer, Citation, Document, Passage
@@ -136,21 +135,21 @@ def _unit_across_languages(q: Question, typed: list[Evidence], embedder) -> Evid
     score still counts. Returns the evidence chosen, its candidate set to that figure.
     """
     ranked = sorted(typed, key=lambda e: -e.candidate_score)
-    found = {id(ev): [c for c in candidates(q, ev.text) if c.unit and c.unit != "%"] for ev in ranked}
-    translated = unit_translations(q.unit) if UNIT_LEXICAL else frozenset()
-    # The best few sentences, and any other whose figure is counted in the asked words' translations.
-    pool = ranked[:UNIT_SENTENCES] + [
-        ev
-        for ev in ranked[UNIT_SENTENCES:]
-        if any(unit_translated(q, c.unit, translated) == 1 for c in found[id(ev)])
-    ]
-    options = [(ev, c) for ev in pool for c in found[id(ev)]]
+
+    def counted(ev: Evidence) -> list[extract.Candidate]:
+        return [c for c in candidates(q, ev.text) if c.unit and c.unit != "%"]
+
+    pool = [(ev, counted(ev)) for ev in ranked[:UNIT_SENTENCES]]
+    if UNIT_LEXICAL:  # and any other sentence whose figure is counted in the asked words' translations
+        later = ((ev, counted(ev)) for ev in ranked[UNIT_SENTENCES:])
+        pool += [(ev, found) for ev, found in later if any(unit_translated(q, c.unit) == 1 for c in found)]
+    options = [(ev, c) for ev, found in pool for c in found]
     if not options or not q.unit:
-        return pool[0]
+        return pool[0][0]
     units = [ev.text[c.start : c.end].split(" ", 1)[-1] for ev, c in options]
     sims = embedder.embed_passages(units) @ embedder.embed_query(" ".join(q.unit))
     score = [
-        float(sim) + 0.5 * ev.candidate_score + UNIT_LEXICAL * unit_translated(q, c.unit, translated)
+        float(sim) + 0.5 * ev.candidate_score + UNIT_LEXICAL * unit_translated(q, c.unit)
         for sim, (ev, c) in zip(sims, options)
     ]
     best = max(range(len(options)), key=score.__getitem__)

@@ -167,23 +167,22 @@ def unit_translations(unit: tuple[str, ...]) -> frozenset[str]:
     return frozenset(w for t in found for w in fold(t).lower().split())
 
 
-def unit_translated(q: Question, unit: str, translated: frozenset[str]) -> float:
+def unit_translated(q: Question, unit: str) -> float:
     """How well a figure's unit (folded) says what an English "how many" asks: the share of its
-    first words that are syllables of the asked words' translations, 0.1 less a word it adds
+    first words that are syllables of the asked words' translations, UNIT_EXTRA_WEIGHT less a word it adds
     ("party members": "đảng viên" 1.0, "đảng viên mới" 0.9, "chi bộ" 0).
 
     >>> from rag.reading.question import analyse
     >>> q = analyse("How many party members does the city have?")
-    >>> t = unit_translations(q.unit)
-    >>> [unit_translated(q, u, t) for u in ("dang vien", "dang vien moi", "chi bo")]
+    >>> [unit_translated(q, u) for u in ("dang vien", "dang vien moi", "chi bo")]
     [1.0, 0.9, 0.0]
     """
     words = unit.split()
     if not q.unit or not words:
         return 0.0
-    head = words[: len(q.unit)]
-    share = sum(w in translated for w in head) / len(q.unit)
-    return round(share - 0.1 * max(0, len(words) - len(q.unit)), 6) if share == 1 else share
+    translated = unit_translations(q.unit)
+    share = sum(w in translated for w in words[: len(q.unit)]) / len(q.unit)
+    return round(share - UNIT_EXTRA_WEIGHT * max(0, len(words) - len(q.unit)), 6) if share == 1 else share
 
 
 def unit_extra(q: Question, unit: str) -> int:
@@ -437,9 +436,7 @@ def _best_candidate(
     for cand in candidates(q, text):
         at = next((i for i, s in enumerate(starts) if s >= cand.start), 0)
         if q.lang == "en":  # "party members" against "đảng viên": by the words' translations
-            fit = (
-                EN_UNIT_FIT * unit_translated(q, cand.unit, unit_translations(q.unit)) if EN_UNIT_FIT else 0.0
-            )
+            fit = EN_UNIT_FIT * unit_translated(q, cand.unit)
         else:
             fit = unit_match(q.unit, cand.unit)
         local = proximity(weights, positions, at) + fit
