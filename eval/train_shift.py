@@ -22,7 +22,7 @@ import numpy as np
 
 from eval.split import side
 from eval.suite import open_set
-from rag.model.crosslingual import SHIFT_FILE, toward_vietnamese
+from rag.model.crosslingual import SHIFT_FILE, moved
 
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS = ROOT / "eval" / "data" / "parallel" / "tatoeba_eng_vie.tsv.gz"
@@ -78,19 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     entry = {"model_fingerprint": embedder.fingerprint, "pairs": len(pairs),
              "sources": [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else p.name for p in args.pairs],
              "vector": [round(float(x), 6) for x in direction]}  # fmt: skip
-    import rag.model.crosslingual as crosslingual
-
-    crosslingual._shifts.cache_clear()
-    crosslingual._shifts()[embedder.fingerprint] = direction  # measure this direction, written or not
     answerable = [r for r in questions if r["answers"] and r.get("paired", True)]
     for split in ("tune", "check"):
         for lang in ("vi", "en"):
             rows = [r for r in answerable if r["lang"] == lang and side(r["split_key"]) == split]
             raw = embedder.embed_queries([r["question"] for r in rows])
             for weight in WEIGHTS if lang == "en" else (0.0,):
-                vectors = toward_vietnamese(raw, embedder.fingerprint, weight)
+                vectors = moved(raw, direction, weight) if weight else raw  # this direction, written or not
                 print(f"{split} {lang} weight {weight}: {summary(dense_ranks(assistant, rows, vectors))}")
-    crosslingual._shifts.cache_clear()
     if args.write:
         SHIFT_FILE.write_text(json.dumps({"models": [entry]}) + "\n", encoding="utf-8")
         print(f"wrote {SHIFT_FILE}")

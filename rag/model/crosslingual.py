@@ -38,18 +38,24 @@ def shift(fingerprint: str) -> np.ndarray | None:
     return _shifts().get(fingerprint)
 
 
-def toward_vietnamese(vectors: np.ndarray, fingerprint: str, weight: float) -> np.ndarray:
-    """`vectors` (one or a stack, normalised) + `weight` × the model's direction, normalised
-    again; as they are for weight 0 or a model with no direction recorded.
+def moved(vectors: np.ndarray, direction: np.ndarray, weight: float) -> np.ndarray:
+    """`vectors` (one or a stack, normalised) + `weight` × `direction`, normalised again.
 
-    >>> v = np.array([1.0, 0.0], dtype=np.float32)
-    >>> _shifts.cache_clear(); _shifts()["demo"] = np.array([0.0, 1.0], dtype=np.float32)
-    >>> [round(float(x), 3) for x in toward_vietnamese(v, "demo", 1.0)], toward_vietnamese(v, "other", 1.0).tolist()
-    ([0.707, 0.707], [1.0, 0.0])
-    >>> _shifts.cache_clear()
+    >>> [round(float(x), 3) for x in moved(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 1.0)]
+    [0.707, 0.707]
+    """
+    shifted = vectors + weight * direction
+    return (shifted / np.linalg.norm(shifted, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def toward_vietnamese(vectors: np.ndarray, fingerprint: str, weight: float) -> np.ndarray:
+    """`vectors` moved by `weight` along the direction of the model with this fingerprint; as they
+    are for weight 0 or a model with no direction recorded.
+
+    >>> toward_vietnamese(np.array([1.0, 0.0], dtype=np.float32), "no such model", 1.0).tolist()
+    [1.0, 0.0]
     """
     direction = shift(fingerprint)
     if not weight or direction is None or direction.shape[-1] != vectors.shape[-1]:
         return vectors
-    moved = vectors + weight * direction
-    return (moved / np.linalg.norm(moved, axis=-1, keepdims=True)).astype(np.float32)
+    return moved(vectors, direction, weight)
