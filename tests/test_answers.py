@@ -214,3 +214,30 @@ def test_the_seeds_give_ho_chi_minh_city_no_district_s_figure(assistant):
     answer = assistant.ask("How many party members does Ho Chi Minh City have?")
     assert "12.554" not in answer.text, answer.text
     assert answer.found and answer.text.startswith("255.576 đảng viên"), answer.text
+
+
+@pytest.mark.parametrize(
+    "question, text, first",
+    [
+        # "cơ quan" folds like "có quan": the asked unit does not end at "cơ"
+        (
+            "Quận 1 có bao nhiêu cơ quan ngoại giao?",
+            "Quận 1 có 28 cơ quan ngoại giao, 128 cơ quan nhà nước của Trung ương trú đóng.",
+            "28 cơ quan ngoại giao",
+        ),
+        # the words after a figure describe it; those before it, past a comma, the figure before
+        (
+            "Bao nhiêu chi bộ hoàn thành xuất sắc nhiệm vụ?",
+            "Năm 2021 có 43 chi bộ hoàn thành xuất sắc nhiệm vụ, 175 chi bộ hoàn thành tốt nhiệm vụ.",
+            "43 chi bộ",
+        ),
+        (
+            "Quận 1 được biểu dương bao nhiêu tập thể cấp thành phố?",
+            "Quận 1 có 05 tập thể, 06 cá nhân được biểu dương cấp thành phố, 86 tập thể, 108 cá nhân được biểu dương cấp quận.",
+            "05 tập thể",
+        ),
+    ],
+)
+def test_a_figure_is_read_by_the_words_that_describe_it(rules_decide, question, text, first):
+    answer = _compose(question, text)
+    assert answer.found and answer.text.startswith(first), answer.text

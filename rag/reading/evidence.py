@@ -9,7 +9,7 @@ question's words surround it. The re-ranker and the answer read the same `Reader
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -37,6 +37,10 @@ UNIT_EXTRA_WEIGHT = 0.1
 # translations (0: they do not fit by unit), the first UNIT_TRANSLATIONS of each word.
 EN_UNIT_FIT = 1.0
 UNIT_TRANSLATIONS = 3
+# Token distance a clause mark adds to a question word written before a figure, past the mark
+# (evidence.proximity; "how many" questions). 0: distance in words alone.
+CLAUSE_COST = 8
+_CLAUSE_MARK = re.compile(r"[,;:]")
 MIN_SENTENCE_WORDS = 3  # shorter "sentences" are list numbers and headings, not evidence
 # The span reader reads a question typed without diacritics against the passage with its
 # marks removed too (offsets unchanged), so that both are written alike: it never saw
@@ -121,14 +125,23 @@ def coverage(q_weights: dict[str, float], words: list[str]) -> float:
     return sum(w for t, w in q_weights.items() if t in present) / total
 
 
-def proximity(q_weights: dict[str, float], positions: dict[str, list[int]], at: int) -> float:
+def proximity(
+    q_weights: dict[str, float], positions: dict[str, list[int]], at: int, clauses: Sequence[int] = ()
+) -> float:
     """How closely the question's words surround the candidate at token index `at` (0..1).
 
     Each question syllable counts by its idf, discounted by its distance to the candidate;
-    `positions` maps each word of the sentence to its token indices.
+    `positions` maps each word of the sentence to its token indices. `clauses` gives each
+    token's clause (how many clause marks come before it): a word written before the
+    candidate and past a clause mark describes what came before, not the candidate ("43 chi
+    bộ hoàn thành xuất sắc, 175 chi bộ hoàn thành tốt": "xuất sắc" is the 43's), so each mark
+    crossed backwards adds CLAUSE_COST to its distance.
 
     >>> proximity({"dan": 1.0, "so": 1.0}, {"dan": [0], "so": [1], "141556": [2], "nguoi": [3]}, 2)
     0.9
+    >>> pos = {"tot": [1], "43": [2], "xuat": [4]}
+    >>> round(proximity({"xuat": 1.0}, pos, 2, [0, 0, 0, 0, 0]), 2), round(proximity({"xuat": 1.0}, pos, 5, [0, 0, 0, 0, 0, 1]), 2)
+    (0.8, 0.33)
     """
     total = sum(w for t, w in q_weights.items() if "_" not in t)
     if not total:
@@ -137,7 +150,11 @@ def proximity(q_weights: dict[str, float], positions: dict[str, list[int]], at: 
     for t, w in q_weights.items():
         if "_" in t:
             continue
-        dists = [abs(i - at) for i in positions.get(t, ()) if i != at]
+        dists = [
+            abs(i - at) + (CLAUSE_COST * (clauses[at] - clauses[i]) if clauses and i < at else 0)
+            for i in positions.get(t, ())
+            if i != at
+        ]
         if dists:
             got += w / (1 + (min(dists) - 1) / 4)
     return got / total
@@ -162,9 +179,17 @@ def unit_match(asked: tuple[str, ...], unit: str) -> float:
 @lru_cache(maxsize=256)
 def unit_translations(unit: tuple[str, ...]) -> frozenset[str]:
     """The syllables (folded) of the Vietnamese translations of an English question's asked unit,
-    the first UNIT_TRANSLATIONS of each word (rag/language/glossary.py)."""
+    the first UNIT_TRANSLATIONS of each word (rag/language/glossary.py), and the asked words
+    themselves, singular too: Vietnamese writes "60 website", "5 video" as English does.
+
+    >>> sorted(w for w in unit_translations(("websites",)) if w.startswith("web"))
+    ['website', 'websites']
+    """
     found = glossary.translate(list(unit), UNIT_TRANSLATIONS, frozenset(word_list("questions.untranslated")))
-    return frozenset(w for t in found for w in fold(t).lower().split())
+    as_asked = {
+        w for word in unit for w in (word, word[:-1] if len(word) > 3 and word.endswith("s") else word)
+    }
+    return frozenset(w for t in found for w in fold(t).lower().split()) | as_asked
 
 
 def unit_translated(q: Question, unit: str) -> float:
@@ -432,6 +457,11 @@ def _best_candidate(
     positions: dict[str, list[int]] = {}
     for i, word in enumerate(words):
         positions.setdefault(word, []).append(i)
+    # A figure's words follow it ("43 chi bộ hoàn thành xuất sắc"); a person's title comes
+    # before the name, past a comma as often as not ("…, Tổng Giám đốc X"): figures only.
+    clauses = (
+        [len(_CLAUSE_MARK.findall(text, 0, s)) for s in starts] if CLAUSE_COST and q.kind == "number" else []
+    )
     best = None
     for cand in candidates(q, text):
         at = next((i for i, s in enumerate(starts) if s >= cand.start), 0)
@@ -439,7 +469,7 @@ def _best_candidate(
             fit = EN_UNIT_FIT * unit_translated(q, cand.unit)
         else:
             fit = unit_match(q.unit, cand.unit)
-        local = proximity(weights, positions, at) + fit
+        local = proximity(weights, positions, at, clauses) + fit
         local -= UNIT_EXTRA_WEIGHT * unit_extra(q, cand.unit)
         if q.kind == "person":
             # What is written beside the name ("Bà X, mẹ của Y", "Bộ trưởng … X") should

@@ -311,9 +311,14 @@ def analyse(text: str) -> Question:
 
 
 _COUNT_CUE = re.compile(r"(?<!\w)(?:bao nhieu|how many|how much|number of)\s+([^?.,;!]*)")
-# A question is read folded: the unit ends that fold like a unit word ("đang" / "đảng")
-# are left to sentences (rag/reading/extract.py).
-_UNIT_END = frozenset(fold(w) for w in words("unit_ends.both") + words("unit_ends.question"))
+# A question is read folded, but a word that ends the unit is known by its marks when it has
+# them: "cơ quan" folds like "có quan", and "bao nhiêu cơ quan ngoại giao" asks for bodies,
+# while "bao nhiêu đảng viên có …" ends at "có". A word typed without marks ("co") ends it as
+# its folded form. The unit ends that fold like a unit word ("đang" / "đảng") are left to
+# sentences (rag/reading/extract.py).
+_UNIT_END_WORDS = words("unit_ends.both") + words("unit_ends.question")
+_UNIT_END = frozenset(fold(w) for w in _UNIT_END_WORDS)
+_UNIT_END_WRITTEN = frozenset(w.lower() for w in _UNIT_END_WORDS)
 
 
 def asked_unit(text: str) -> tuple[str, ...]:
@@ -321,13 +326,20 @@ def asked_unit(text: str) -> tuple[str, ...]:
 
     >>> asked_unit("Quận 1 có bao nhiêu đảng viên?"), asked_unit("Dân số là bao nhiêu?")
     (('dang', 'vien'), ())
+    >>> asked_unit("Quận 1 có bao nhiêu cơ quan ngoại giao?"), asked_unit("quan 1 co bao nhieu co quan")
+    (('co', 'quan', 'ngoai', 'giao'), ())
     """
-    m = _COUNT_CUE.search(fold(text).lower())
+    written = text.lower().split()
+    folded = [fold(w) for w in written]
+    m = _COUNT_CUE.search(" ".join(folded))
     if not m:
         return ()
+    first = " ".join(folded)[: m.start(1)].count(" ")
     words = []
-    for w in m.group(1).split():
-        if w in _UNIT_END or len(words) == 4:
+    for w, as_written in zip(m.group(1).split(), written[first:]):
+        as_written = as_written.rstrip("?.,;!")
+        marked = as_written != w
+        if (as_written in _UNIT_END_WRITTEN if marked else w in _UNIT_END) or len(words) == 4:
             break
         words.append(w)
     return tuple(words)
