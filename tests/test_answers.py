@@ -241,3 +241,26 @@ def test_the_seeds_give_ho_chi_minh_city_no_district_s_figure(assistant):
 def test_a_figure_is_read_by_the_words_that_describe_it(rules_decide, question, text, first):
     answer = _compose(question, text)
     assert answer.found and answer.text.startswith(first), answer.text
+
+
+@pytest.mark.parametrize(
+    "question, first",
+    [
+        # "Dương Anh Đức, Thành ủy viên, Phó Chủ tịch UBND Thành phố": the second title is his too
+        ("Ai là Phó Chủ tịch UBND Thành phố?", "Dương Anh Đức (Thành ủy viên, Phó Chủ tịch UBND Thành phố)"),
+        # "Thành ủy TP.HCM Phan Nguyễn Như Khuê": "HCM" is no part of the name
+        (
+            "Trưởng Ban Tuyên giáo Thành ủy TP.HCM là ai?",
+            "Phan Nguyễn Như Khuê (Trưởng Ban Tuyên giáo Thành ủy TP.HCM)",
+        ),
+        # "area" asks the word index "diện tích" (measures.json), not the word list's "vùng"
+        ("What is the area of District 1?", "7.718 km2"),
+        # an English unit Vietnamese writes as English does ("120 trang mạng xã hội, 60 website")
+        ("How many websites does District 1 have?", "60 website"),
+        # a commission's head (roles.json), not the committee's secretary
+        ("Who is the head of propaganda of District 1 Party Committee?", "Nguyễn Trung Châu Tuyên"),
+    ],
+)
+def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, question, first):
+    answer = assistant.ask(question)
+    assert answer.found and answer.text.startswith(first), answer.text

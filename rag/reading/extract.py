@@ -17,6 +17,7 @@ _OFFICE_WORDS = frozenset(words("offices"))
 _TITLE_WORDS = frozenset(words("titles")) | _OFFICE_WORDS
 _ROLE_END = frozenset(words("title_ends"))
 _ROLE_WORDS = tuple(fold(w) for w in words("role_words"))
+ROLES_AFTER = 3  # titles read after a name, one a comma ("X, Thành ủy viên, Phó Chủ tịch …")
 _HONORIFICS = words("honorifics.address") + words("honorifics.kin")  # they introduce a person
 
 
@@ -161,11 +162,21 @@ def _place_prefix(run: list[tuple[str, int, int]]) -> int:
     return 0
 
 
+def _abbreviation_before_words(run: list[tuple[str, int, int]]) -> bool:
+    """The run opens with a word of two or more capitals followed by words that are not all
+    capitals: an abbreviation ("HCM", "UBND") before a name, never part of a person's name."""
+    first = run[0][0]
+    return len(first) > 1 and first.isupper() and any(not w.isupper() for w, _, _ in run[1:])
+
+
 def _name_part(sentence: str, run: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     """The name in a capitalised run not introduced as a person, or [] when it is none."""
-    # Leading title words ("Đồng chí", "Bí thư", "Quận ủy") are not the name.
+    # Leading title words ("Đồng chí", "Bí thư", "Quận ủy") are not the name, nor a leading
+    # abbreviation in capitals before words that are not ("TP.HCM Phan Nguyễn Như Khuê": "HCM").
     while run and (
-        (run[0][0].lower() in _TITLE_WORDS and run[0][0].lower() not in FAMILY_NAMES) or _place_prefix(run)
+        (run[0][0].lower() in _TITLE_WORDS and run[0][0].lower() not in FAMILY_NAMES)
+        or _place_prefix(run)
+        or _abbreviation_before_words(run)
     ):
         run = run[_place_prefix(run) or 1 :]
     if len(run) < 2 or len(run) > 5:
@@ -191,6 +202,10 @@ def people(sentence: str) -> list[Candidate]:
     ['Trường Chinh']
     >>> [c.text for c in people("Ông Jorge đã lên tiếng.")]
     ['Jorge']
+    >>> [c.text for c in people("Trưởng Ban Tuyên giáo Thành ủy TP.HCM Phan Nguyễn Như Khuê cho biết")]
+    ['Phan Nguyễn Như Khuê (Trưởng Ban Tuyên giáo Thành ủy TP.HCM)']
+    >>> [c.text for c in people("Có đồng chí Dương Anh Đức, Thành ủy viên, Phó Chủ tịch UBND Thành phố; và …")]
+    ['Dương Anh Đức (Thành ủy viên, Phó Chủ tịch UBND Thành phố)']
     >>> [c.text for c in people("Năm 968, Đinh Bộ Lĩnh lên ngôi Hoàng đế.")]
     ['Đinh Bộ Lĩnh']
     >>> [c.text for c in people("Trần Đại Quang và Lý Công Uẩn ở Trường Đại Học Bách Khoa, Lâm Đồng.")]
@@ -245,9 +260,29 @@ def attached(sentence: str, start: int, end: int, max_words: int = 8) -> str:
     return " ".join(before + tail)
 
 
+def _titles_after(first: str, rest: str) -> str:
+    """`first` (the title after a name) and the comma-separated titles that follow it in
+    `rest`, while each holds a role word: "Thành ủy viên, Phó Chủ tịch UBND Thành phố"."""
+    titles = [first]
+    while len(titles) < ROLES_AFTER and (m := re.match(r"\s*,\s*([^,;.()]{3,80})", rest)):
+        title = m.group(1).strip()
+        has_role = any(r in fold(title).lower() for r in _ROLE_WORDS)
+        if (
+            not has_role
+            or " và " in title
+            or " and " in title
+            or len(" ".join(titles + [title]).split()) > 12
+        ):
+            break
+        titles.append(title)
+        rest = rest[m.end() :]
+    return ", ".join(titles)
+
+
 def _role(sentence: str, start: int, end: int) -> str:
     """The title right before a name ("Bí thư Quận ủy X") or right after it ("X, Bí thư …")."""
-    before = re.split(r"[,;:.()“”\"–-]", sentence[:start])[-1].strip()
+    # A period inside a word ("TP.HCM") is no break.
+    before = re.split(r"[,;:()“”\"–-]|\.(?!\w)", sentence[:start])[-1].strip()
     after = re.match(r"\s*,\s*([^,;.()]{3,80})", sentence[end:])
     # "A, chức vụ X và đồng chí B": B's title is not what comes before "và".
     before = _HONORIFIC.sub("", re.split(r"(?:^|\s+)(?:và|and)\s+", before)[-1])
@@ -255,6 +290,8 @@ def _role(sentence: str, start: int, end: int) -> str:
     if last and not (last[0].isupper() or last[0].isdigit() or last.lower() in _ROLE_END):
         before = ""
     after_text = re.split(r"\s+(?:và|and)\s+", after.group(1).strip())[0] if after else ""
+    if after_text and after_text == after.group(1).strip():  # more titles may follow, one a comma
+        after_text = _titles_after(after_text, sentence[end + after.end() :])
     for phrase in (before, after_text):
         words = phrase.split()
         if 1 <= len(words) <= 12 and any(r in fold(phrase).lower() for r in _ROLE_WORDS):

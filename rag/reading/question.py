@@ -193,6 +193,8 @@ def lexical_query(text: str) -> str:
     if TRANSLATIONS:
         english = glossary.english_words(text)
         keep += [strip_marks(t) for t in glossary.translate(english, TRANSLATIONS, _UNTRANSLATED)]
+    if measure := asked_measure(text):  # "area" is "diện tích" here, not the list's "vùng"
+        keep += [strip_marks(t) for t in measures()[measure].get("vietnamese", ())]
     return " ".join(keep)
 
 
