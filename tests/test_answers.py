@@ -243,6 +243,12 @@ def test_a_figure_is_read_by_the_words_that_describe_it(rules_decide, question, 
     assert answer.found and answer.text.startswith(first), answer.text
 
 
+def test_a_district_the_evidence_does_not_name_is_not_answered(assistant):
+    # 003 gives a city-wide "11.600 người tham dự"; no document gives Tân Bình's population.
+    answer = assistant.ask("Dân số quận Tân Bình là bao nhiêu?")
+    assert not answer.found, answer.text
+
+
 @pytest.mark.parametrize(
     "question, first",
     [
@@ -264,3 +270,16 @@ def test_a_figure_is_read_by_the_words_that_describe_it(rules_decide, question, 
 def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, question, first):
     answer = assistant.ask(question)
     assert answer.found and answer.text.startswith(first), answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Dân số Hà Nội là bao nhiêu?",  # the seeds give Quận 1's 141.556 người, in TP Hồ Chí Minh
+        "Bí thư Quận ủy Tân Bình là ai?",  # the seeds name Quận 1's secretary, not Tân Bình's
+        "Đà Nẵng có bao nhiêu đảng viên?",
+    ],
+)
+def test_a_place_the_seeds_do_not_write_is_not_answered_for(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.found, answer.text

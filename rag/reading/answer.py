@@ -29,6 +29,7 @@ from rag.reading.evidence import (
     unit_translated,
 )
 from rag.reading.question import Question, named
+from rag.reading.subjects import places
 from rag.records import Answer, Citation, Document, Passage
 
 CANDIDATES = 8  # passages read for evidence
@@ -215,13 +216,78 @@ def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) 
     >>> [_numbers_present(analyse(t), ev, d) for t in ("Quận 1 có bao nhiêu phường?", "Quận 5 có bao nhiêu phường?")]
     [True, False]
     """
+    text = documents[ev.passage.source].text
+    if not _places_present(q, text[max(0, ev.start - CONTEXT_CHARS) : ev.end], text[:OPENING_CHARS]):
+        return False
+    if not _named_in_document(q, text):
+        return False
     if not q.numbers:
         return True
-    text = documents[ev.passage.source].text
     near = {fold(w) for w in terms(text[max(0, ev.start - CONTEXT_CHARS) : ev.end])}
     opening = set(_number_pairs(text[:OPENING_CHARS]))
     asked = dict(_number_pairs(q.text)[::-1])  # a number and the word before it in the question
     return all(n in near or (n in asked and (n, asked[n]) in opening) for n in q.numbers)
+
+
+def _named_in_document(q: Question, document: str) -> bool:
+    """A city or province the question names by name ("Hà Nội", "tỉnh Lâm Đồng", "Ho Chi Minh
+    City"; those of `words.toml` `cities_provinces` too) is written somewhere in the evidence's document,
+    by name or by its initials ("TPHCM"): a report on one city does not answer for another.
+
+    >>> from rag.reading.question import analyse
+    >>> doc = "Là Quận trung tâm của TP Hồ Chí Minh, dân số 141.556 người; TPHCM có 10 phường."
+    >>> [_named_in_document(analyse(t), doc) for t in ("Dân số Hà Nội là bao nhiêu?", "Dân số TP.HCM?", "Dân số quận 1?")]
+    [False, True, True]
+    """
+    asked = [p.key for p in q.places if p.level in ("city", "province") and not p.key.isdigit()]
+    folded_q = f" {fold(q.text).lower()} "
+    asked += [fold(n).lower() for n in _LISTED_PLACES if f" {fold(n).lower()} " in folded_q]
+    if not asked:
+        return True
+    written = _folded_words(document)
+    return all(_written(key, written) for key in asked)
+
+
+_LISTED_PLACES = words("cities_provinces")
+
+
+@lru_cache(maxsize=64)
+def _folded_words(document: str) -> str:
+    return " " + " ".join(fold(w).lower() for w in terms(document)) + " "
+
+
+def _written(key: str, folded_words: str) -> bool:
+    """A place's key is written as words ("ho chi minh"), by its initials ending a word ("hcm",
+    "tphcm"), or, a key of initials ("hcm"), as words with those initials ("ho chi minh").
+
+    >>> [_written(k, " tp ho chi minh va tphcm ") for k in ("ho chi minh", "hcm", "ha noi")]
+    [True, True, False]
+    """
+    if f" {key} " in folded_words:
+        return True
+    parts = key.split()
+    if len(parts) > 1:
+        return re.search(rf"{''.join(w[0] for w in parts)} ", folded_words) is not None
+    initials = r"\w* ".join(re.escape(ch) for ch in key)
+    return 1 < len(key) <= 5 and re.search(rf" {initials}\w* ", folded_words) is not None
+
+
+def _places_present(q: Question, near: str, opening: str) -> bool:
+    """A district or ward the question names by name ("quận Tân Bình", "Tan Binh District") is
+    written in the evidence's context `near` or in its document's `opening`, as a number is
+    (`_numbers_present`): a city-wide sentence does not answer for one of its districts. A city
+    or province asked may be written "thành phố" alone, so it is not required.
+
+    >>> from rag.reading.question import analyse
+    >>> q = analyse("Dân số quận Tân Bình là bao nhiêu?")
+    >>> _places_present(q, "Thành phố có 11.600 người.", "Báo cáo của TP.HCM"), _places_present(q, "Có 10 phường.", "Quận ủy quận Tân Bình họp")
+    (False, True)
+    """
+    asked = [p for p in q.places if p.level in ("district", "ward") and not p.key.isdigit()]
+    if not asked:
+        return True
+    written = places(near) + places(opening)
+    return all(any(a.same(w) for w in written) for a in asked)
 
 
 def _number_pairs(text: str) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from rag.language.normalize import fold, has_diacritics, strip_marks, terms, vie
 from rag.language.words import words
 from rag.reading.extract import numbers as figures_in
 from rag.reading.extract import people
-from rag.reading.subjects import Place, places
+from rag.reading.subjects import Place, asked_places
 
 # Word lists: rag/data/words.toml says what each is for and how its entries are written.
 # Cue phrases decide the answer type and are left out of evidence coverage (an answer
@@ -308,7 +308,7 @@ def analyse(text: str) -> Question:
         deputy=deputy,
         office=office,
         figures=tuple((c.value, c.unit) for c in figures_in(text)),
-        places=tuple(places(text)),
+        places=tuple(asked_places(text)),
     )
 
 

@@ -120,6 +120,35 @@ def places(text: str) -> list[Place]:
     return sorted(found, key=lambda p: p.start)
 
 
+# A party committee named after its place ("Quận ủy Tân Bình", "Tỉnh ủy Lâm Đồng") names that
+# place in a question. Not read in documents, where "Quận ủy Nguyễn Hoàng Long" is the
+# committee's officer (folded heads -> level).
+COMMITTEES = {
+    "quan uy": "district", "huyen uy": "district", "thi uy": "district", "thanh uy": "city", "tinh uy": "province",
+}  # fmt: skip
+_COMMITTEE_HEAD = "|".join(h.replace(" ", r"\s+") for h in COMMITTEES)
+_COMMITTEE = re.compile(rf"(?<!\w)(?P<head>(?i:{_COMMITTEE_HEAD}))\s+(?:{_NAME_AFTER})")
+
+
+def asked_places(question: str) -> list[Place]:
+    """The places a question names: `places`, and those its party committees name.
+
+    >>> [(p.level, p.key) for p in asked_places("Bí thư Quận ủy Tân Bình là ai?")]
+    [('district', 'tan binh')]
+    >>> [(p.level, p.key) for p in asked_places("Ai là Bí thư Thành ủy TP.HCM?")]
+    [('city', 'hcm')]
+    """
+    found = places(question)
+    folded = fold(nfc(question))
+    for m in _COMMITTEE.finditer(folded):
+        name = m.group("num") or m.group("words")
+        if name.split()[0].lower() in LEVELS or any(p.start <= m.start("head") < p.end for p in found):
+            continue  # "Thành ủy TP.HCM": the place is the one after
+        head = re.sub(r"\s+", " ", m.group("head").lower())
+        found.append(Place(COMMITTEES[head], _key(name), m.start(), m.end(), question[m.start() : m.end()]))
+    return sorted(found, key=lambda p: p.start)
+
+
 def place_near(text: str, at: int, level: str, sentence: tuple[int, int], found: list[Place]) -> Place | None:
     """The place of `level` a figure at offset `at` belongs to: in its sentence, the nearest
     one written before it, else the first after it ("6.551 đảng viên của Đảng bộ quận 1");
