@@ -263,6 +263,9 @@ def test_a_district_the_evidence_does_not_name_is_not_answered(assistant):
         ("What is the area of District 1?", "7.718 km2"),
         # an English unit Vietnamese writes as English does ("120 trang mạng xã hội, 60 website")
         ("How many websites does District 1 have?", "60 website"),
+        # "X là ai?" asks what the named person is, not for another person
+        ("Bà Tô Thị Bích Châu là ai?", "Tô Thị Bích Châu: Bí thư Quận ủy quận 1"),
+        ("Who is Nguyen Thi Hong Tien?", "Nguyen Thi Hong Tien: Phó Trưởng Ban Tổ chức Quận ủy"),
         # a commission's head (roles.json), not the committee's secretary
         ("Who is the head of propaganda of District 1 Party Committee?", "Nguyễn Trung Châu Tuyên"),
     ],

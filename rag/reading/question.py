@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.language import glossary
-from rag.language.normalize import fold, has_diacritics, strip_marks, terms, vietnamese_syllable
+from rag.language.normalize import fold, has_diacritics, nfc, strip_marks, terms, vietnamese_syllable
 from rag.language.words import words
 from rag.reading.extract import numbers as figures_in
 from rag.reading.extract import people
@@ -133,6 +133,32 @@ def _asks_how_many(text: str) -> bool:
     """
     words = text.lower() if has_diacritics(text) else fold(text).lower()
     return _has(words, "mấy" if has_diacritics(text) else "may")
+
+
+_WHO_IS = re.compile(
+    r"^\s*(?:who\s+(?:is|was)\s+(?P<en>.+?)|(?P<vi>.+?)\s+là\s+ai)\s*[?.!]*\s*$", re.IGNORECASE
+)
+_ADDRESS = frozenset(words("honorifics.address") + words("honorifics.kin") + words("honorifics.comrade"))
+
+
+def who_is_named(text: str) -> bool:
+    """The question asks who a person it names is ("Bà Tô Thị Bích Châu là ai?", "Who is
+    Nguyen Van A?"): its subject, past a word of address, is that name and nothing more.
+
+    >>> [who_is_named(t) for t in ("Bà Tô Thị Bích Châu là ai?", "Who is Lại Xuân Môn?", "Ai là Bí thư?", "Người chủ trì là ai?")]
+    [True, True, False, False]
+    """
+    m = _WHO_IS.match(nfc(text))
+    if not m:
+        return False
+    subject = (m.group("en") or m.group("vi")).strip()
+    words_ = subject.split()
+    for n in (2, 1):  # "đồng chí", "bà"
+        if len(words_) > n and " ".join(words_[:n]).lower() in _ADDRESS:
+            subject = " ".join(words_[n:])
+            break
+    found = people(subject)
+    return len(found) == 1 and subject[found[0].start : found[0].end] == subject
 
 
 def answer_kind(text: str) -> str:
@@ -293,6 +319,8 @@ def analyse(text: str) -> Question:
     numbers = tuple(w for w in words if w[0].isdigit())
     unit = asked_unit(text)
     kind = answer_kind(text)
+    if kind == "person" and who_is_named(text):
+        kind = "role"  # "Bà Tô Thị Bích Châu là ai?": what she is, not another person
     role, deputy, office = asked_role(text) if kind == "person" and ASK_ROLE else ((), False, ())
     return Question(
         text=text,

@@ -50,8 +50,9 @@ _HEAD = "|".join(sorted((h.replace(" ", r"\s+") for h in LEVELS), key=len, rever
 _NAME_AFTER = r"(?P<num>\d+)(?!\d|[.,]\d)|(?P<words>[A-Z]\w*(?:\s+[A-Z]\w*){0,3})"
 _AFTER = re.compile(rf"(?<!\w)(?P<head>(?i:{_HEAD}))(?:\s*\.\s*|\s+)(?:{_NAME_AFTER})")
 # English puts the head after the name: "Tan Binh District", "Ho Chi Minh City".
+# A question word is no name: "What city is the Association headquarters in?".
 _BEFORE = re.compile(
-    r"(?:\b(?:The|the)\s+)?(?!The\b)(?P<words>[A-Z]\w*(?:\s+[A-Z]\w*){0,3})\s+(?P<head>(?i:district|ward|province|city))\b"
+    r"(?:\b(?:The|the)\s+)?(?!(?:The|What|Which|Whose|How|Where|Each|Every|This|That|Its|Their)\b)(?P<words>[A-Z]\w*(?:\s+[A-Z]\w*){0,3})\s+(?P<head>(?i:district|ward|province|city))\b"
 )
 _WORD = re.compile(r"\w+")
 
@@ -98,7 +99,7 @@ def places(text: str) -> list[Place]:
     [('district', '1'), ('district', 'tan binh'), ('city', 'hcm')]
     >>> [(p.level, p.key) for p in places("How many members has District 03? Tan Binh District")]
     [('district', '3'), ('district', 'tan binh')]
-    >>> places("Quận ủy, xã hội, thành phố đã, quân Nguyên, máy tính Bkav")
+    >>> places("Quận ủy, xã hội, thành phố đã, quân Nguyên, máy tính Bkav, What city is it in? Which province")
     []
     """
     text = nfc(text)
