@@ -282,12 +282,15 @@ def _places_present(q: Question, near: str, opening: str) -> bool:
     >>> q = analyse("Dân số quận Tân Bình là bao nhiêu?")
     >>> _places_present(q, "Thành phố có 11.600 người.", "Báo cáo của TP.HCM"), _places_present(q, "Có 10 phường.", "Quận ủy quận Tân Bình họp")
     (False, True)
+    >>> _places_present(analyse("Xã Thạnh An có bao nhiêu dân?"), "Xã đảo Thạnh An có 4.500 dân.", "")
+    True
     """
     asked = [p for p in q.places if p.level in ("district", "ward") and not p.key.isdigit()]
     if not asked:
         return True
     written = places(near) + places(opening)
-    return all(any(a.same(w) for w in written) for a in asked)
+    words_ = f"{_folded_words(near)} {_folded_words(opening)}"  # "Xã đảo Thạnh An": the name as words
+    return all(any(a.same(w) for w in written) or _written(a.key, words_) for a in asked)
 
 
 def _number_pairs(text: str) -> list[tuple[str, str]]:
