@@ -203,7 +203,8 @@ def _conflicts(q: Question, best: Evidence, evidence: list[Evidence]) -> list[Ev
 
 
 def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) -> bool:
-    r"""Numbers named in the question ("quận 3") must be written near the evidence.
+    r"""Numbers named in the question ("quận 3") must be written near the evidence, and the
+    places it names where `_places_present` and `_named_in_document` say.
 
     "Near" is the evidence sentence and the sentence or two before it in its document:
     a report names the district once, then says "the district" (s15 of the dev set). A number the
@@ -217,13 +218,12 @@ def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) 
     [True, False]
     """
     text = documents[ev.passage.source].text
-    if not _places_present(q, text[max(0, ev.start - CONTEXT_CHARS) : ev.end], text[:OPENING_CHARS]):
-        return False
-    if not _named_in_document(q, text):
+    context = text[max(0, ev.start - CONTEXT_CHARS) : ev.end]
+    if not _places_present(q, context, text[:OPENING_CHARS]) or not _named_in_document(q, text):
         return False
     if not q.numbers:
         return True
-    near = {fold(w) for w in terms(text[max(0, ev.start - CONTEXT_CHARS) : ev.end])}
+    near = {fold(w) for w in terms(context)}
     opening = set(_number_pairs(text[:OPENING_CHARS]))
     asked = dict(_number_pairs(q.text)[::-1])  # a number and the word before it in the question
     return all(n in near or (n in asked and (n, asked[n]) in opening) for n in q.numbers)
@@ -241,19 +241,23 @@ def _named_in_document(q: Question, document: str) -> bool:
     """
     asked = [p.key for p in q.places if p.level in ("city", "province") and not p.key.isdigit()]
     folded_q = f" {fold(q.text).lower()} "
-    asked += [fold(n).lower() for n in _LISTED_PLACES if f" {fold(n).lower()} " in folded_q]
+    asked += [name for name in _LISTED_PLACES if f" {name} " in folded_q]
     if not asked:
         return True
-    written = _folded_words(document)
+    written = _document_words(document)
     return all(_written(key, written) for key in asked)
 
 
-_LISTED_PLACES = words("cities_provinces")
+_LISTED_PLACES = tuple(fold(n).lower() for n in words("cities_provinces"))
 
 
-@lru_cache(maxsize=64)
-def _folded_words(document: str) -> str:
-    return " " + " ".join(fold(w).lower() for w in terms(document)) + " "
+def _folded_words(text: str) -> str:
+    """The folded, lower-case words of `text`, one space around each."""
+    return " " + " ".join(fold(w).lower() for w in terms(text)) + " "
+
+
+# A document is folded once for all its questions; the short context and opening are not cached.
+_document_words = lru_cache(maxsize=64)(_folded_words)
 
 
 def _written(key: str, folded_words: str) -> bool:

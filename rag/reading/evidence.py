@@ -9,6 +9,7 @@ question's words surround it. The re-ranker and the answer read the same `Reader
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -459,9 +460,8 @@ def _best_candidate(
         positions.setdefault(word, []).append(i)
     # A figure's words follow it ("43 chi bộ hoàn thành xuất sắc"); a person's title comes
     # before the name, past a comma as often as not ("…, Tổng Giám đốc X"): figures only.
-    clauses = (
-        [len(_CLAUSE_MARK.findall(text, 0, s)) for s in starts] if CLAUSE_COST and q.kind == "number" else []
-    )
+    marks = [m.start() for m in _CLAUSE_MARK.finditer(text)] if CLAUSE_COST and q.kind == "number" else None
+    clauses = [bisect_left(marks, s) for s in starts] if marks is not None else []
     best = None
     for cand in candidates(q, text):
         at = next((i for i, s in enumerate(starts) if s >= cand.start), 0)

@@ -360,11 +360,11 @@ def asked_unit(text: str) -> tuple[str, ...]:
     (('co', 'quan', 'ngoai', 'giao'), ())
     """
     written = text.lower().split()
-    folded = [fold(w) for w in written]
-    m = _COUNT_CUE.search(" ".join(folded))
+    folded = " ".join(fold(w) for w in written)
+    m = _COUNT_CUE.search(folded)
     if not m:
         return ()
-    first = " ".join(folded)[: m.start(1)].count(" ")
+    first = folded[: m.start(1)].count(" ")  # the word the unit starts at
     words = []
     for w, as_written in zip(m.group(1).split(), written[first:]):
         as_written = as_written.rstrip("?.,;!")
