@@ -286,3 +286,10 @@ def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, questio
 def test_a_place_the_seeds_do_not_write_is_not_answered_for(assistant, question):
     answer = assistant.ask(question)
     assert not answer.found, answer.text
+
+
+def test_a_span_that_opens_a_list_runs_to_its_end(assistant):
+    # The reader's span stopped at the list's first comma: "ba nội dung: Học tập".
+    answer = assistant.ask("Kết luận số 01-KL/TW tập trung thực hiện những nội dung nào?")
+    head = answer.text.split(" [1]")[0]
+    assert answer.found and "làm theo Bác" in head and "nêu gương" in head, answer.text
