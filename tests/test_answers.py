@@ -293,3 +293,19 @@ def test_a_span_that_opens_a_list_runs_to_its_end(assistant):
     answer = assistant.ask("Kết luận số 01-KL/TW tập trung thực hiện những nội dung nào?")
     head = answer.text.split(" [1]")[0]
     assert answer.found and "làm theo Bác" in head and "nêu gương" in head, answer.text
+
+
+@pytest.mark.parametrize(
+    "question, figure",
+    [
+        # what the subject did follows the total: the part did it
+        ("Có bao nhiêu đảng viên quận 1 đã tham gia học tập nghị quyết?", "6.551"),
+        ("so dang vien quan 1 da tham gia hoc tap nghi quyet la bao nhieu", "6.551"),
+        # nothing done is asked: the total
+        ("Tổng số đảng viên toàn Đảng bộ quận 1 là bao nhiêu?", "6.949"),
+    ],
+)
+def test_a_part_written_before_its_total(assistant, question, figure):
+    # 000: "có 6.551 đảng viên trên tổng số 6.949 đảng viên toàn Đảng bộ Quận 1 đã tham gia …"
+    answer = assistant.ask(question)
+    assert answer.found and answer.text.startswith(figure), answer.text

@@ -450,10 +450,56 @@ def phrase_match(q_weights: dict[str, float], idf: Callable[[str], float], phras
     return recall * (0.5 + 0.5 * precision)
 
 
+def part_of_total(text: str, found: list[extract.Candidate]) -> dict[int, int]:
+    """Figures written as the total of the figure before them, in one unit ("6.551 đảng viên
+    trên tổng số 6.949 đảng viên"; `words.toml` `answers.part_of_total`): index of each total
+    in `found` -> index of its part.
+
+    >>> s = "Có 6.551 đảng viên trên tổng số 6.949 đảng viên đã học, và 30 chi bộ trong số 40 người."
+    >>> part_of_total(s, extract.numbers(s))
+    {1: 0}
+    """
+    joins = {" ".join(fold(w).lower().split()) for w in word_list("answers.part_of_total")}
+    out = {}
+    for i in range(1, len(found)):
+        part, total = found[i - 1], found[i]
+        between = " ".join(fold(text[part.end : total.start]).lower().split())
+        same = part.unit.split()[:1] == total.unit.split()[:1] != []
+        if between in joins and same:
+            out[i] = i - 1
+    return out
+
+
+def _predicate_after(q: Question, text: str, total: extract.Candidate) -> bool:
+    """Whether what the question says its counted subject did (its words after one of
+    `words.toml` `answers.predicate_marks`, "đã tham gia học tập") is written after a total:
+    then it is what the total's part did ("… trên tổng số 6.949 đảng viên … đã tham gia học tập").
+    "Tổng số đảng viên là bao nhiêu?" says nothing done, and asks the total.
+
+    >>> from rag.reading.question import analyse
+    >>> s = "Có 6.551 đảng viên trên tổng số 6.949 đảng viên toàn Đảng bộ đã tham gia học tập."
+    >>> total = extract.numbers(s)[1]
+    >>> [_predicate_after(analyse(t), s, total) for t in ("Bao nhiêu đảng viên đã tham gia học tập?", "Đảng bộ có bao nhiêu đảng viên?")]
+    [True, False]
+    """
+    marks = set(word_list("answers.predicate_marks"))  # as written: "đang" is no "đảng"
+    written = [w.lower() for w in terms(q.text)]
+    opened = next((i for i, w in enumerate(written) if w in marks), None)
+    if opened is None:
+        return False
+    asked = {fold(w) for w in written[opened + 1 :]}
+    done = {w for w in asked if w in q.content and w not in q.unit}
+    return bool(done & {fold(w).lower() for w in terms(text[total.end :])})
+
+
 def _best_candidate(
     q: Question, text: str, words: list[str], weights: dict[str, float], idf
 ) -> tuple[extract.Candidate, float] | None:
-    """The sentence's candidate of the asked type that best fits the question, with that fit."""
+    """The sentence's candidate of the asked type that best fits the question, with that fit.
+
+    A total asked about what its part did ("bao nhiêu đảng viên đã tham gia học tập" against
+    "6.551 đảng viên trên tổng số 6.949 đảng viên … đã tham gia học tập") gives the part its fit.
+    """
     starts = [s for _, s, _ in tokens(text)]
     positions: dict[str, list[int]] = {}
     for i, word in enumerate(words):
@@ -462,8 +508,9 @@ def _best_candidate(
     # before the name, past a comma as often as not ("…, Tổng Giám đốc X"): figures only.
     marks = [m.start() for m in _CLAUSE_MARK.finditer(text)] if CLAUSE_COST and q.kind == "number" else None
     clauses = [bisect_left(marks, s) for s in starts] if marks is not None else []
-    best = None
-    for cand in candidates(q, text):
+    scored = []
+    found = candidates(q, text)
+    for cand in found:
         at = next((i for i, s in enumerate(starts) if s >= cand.start), 0)
         if q.lang == "en":  # "party members" against "đảng viên": by the words' translations
             fit = EN_UNIT_FIT * unit_translated(q, cand.unit)
@@ -483,6 +530,12 @@ def _best_candidate(
             local += 0.1
         elif q.kind == "person":  # any capitalised run: less sure it is a person
             local -= 0.2
-        if best is None or local > best[1]:
-            best = (cand, local)
-    return best
+        scored.append(local)
+    if q.kind == "number" and q.lang != "en":
+        for total, part in part_of_total(text, found).items():
+            if _predicate_after(q, text, found[total]):
+                scored[part] = max(scored[part], scored[total] + 1e-6)
+    if not found:
+        return None
+    i = max(range(len(found)), key=lambda k: (scored[k], -k))
+    return found[i], scored[i]
