@@ -309,3 +309,10 @@ def test_a_part_written_before_its_total(assistant, question, figure):
     # 000: "có 6.551 đảng viên trên tổng số 6.949 đảng viên toàn Đảng bộ Quận 1 đã tham gia …"
     answer = assistant.ask(question)
     assert answer.found and answer.text.startswith(figure), answer.text
+
+
+def test_where_the_sentence_names_the_asked_place_does_not_pick_its_figure(assistant):
+    # 000: "quận 1 có 05 tập thể, 06 cá nhân được biểu dương cấp thành phố, 86 tập thể, 108 cá
+    # nhân được biểu dương cấp quận, …": "quận 1" beside 06 says whose the figures are.
+    answer = assistant.ask("Quận 1 có bao nhiêu cá nhân được biểu dương cấp quận?")
+    assert answer.found and answer.text.startswith("108"), answer.text

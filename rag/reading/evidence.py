@@ -41,6 +41,9 @@ UNIT_TRANSLATIONS = 3
 # Token distance a clause mark adds to a question word written before a figure, past the mark
 # (evidence.proximity; "how many" questions). 0: distance in words alone.
 CLAUSE_COST = 8
+# 1: where a sentence names a place the question asks, its words do not count in a figure's
+# proximity (_best_candidate); 0: they do, as before.
+OWNER_NOT_NEAR = 1
 _CLAUSE_MARK = re.compile(r"[,;:]")
 MIN_SENTENCE_WORDS = 3  # shorter "sentences" are list numbers and headings, not evidence
 # The span reader reads a question typed without diacritics against the passage with its
@@ -501,9 +504,17 @@ def _best_candidate(
     "6.551 đảng viên trên tổng số 6.949 đảng viên … đã tham gia học tập") gives the part its fit.
     """
     starts = [s for _, s, _ in tokens(text)]
+    # Where the sentence names a place the question asks ("quận 1 có 05 tập thể, … 184 tập thể")
+    # says whose its figures are, which `owner_elsewhere` checks, not which of them is asked.
+    owner = (
+        [(p.start, p.end) for p in places(text) if any(p.same(a) for a in q.places)]
+        if OWNER_NOT_NEAR and q.kind == "number"
+        else []
+    )
     positions: dict[str, list[int]] = {}
     for i, word in enumerate(words):
-        positions.setdefault(word, []).append(i)
+        if not any(a <= starts[i] < b for a, b in owner):
+            positions.setdefault(word, []).append(i)
     # A figure's words follow it ("43 chi bộ hoàn thành xuất sắc"); a person's title comes
     # before the name, past a comma as often as not ("…, Tổng Giám đốc X"): figures only.
     marks = [m.start() for m in _CLAUSE_MARK.finditer(text)] if CLAUSE_COST and q.kind == "number" else None
