@@ -316,3 +316,22 @@ def test_where_the_sentence_names_the_asked_place_does_not_pick_its_figure(assis
     # nhân được biểu dương cấp quận, …": "quận 1" beside 06 says whose the figures are.
     answer = assistant.ask("Quận 1 có bao nhiêu cá nhân được biểu dương cấp quận?")
     assert answer.found and answer.text.startswith("108"), answer.text
+
+
+@pytest.mark.parametrize(
+    "question, figure",
+    [
+        # 000: "quận 1 có 05 tập thể, 06 cá nhân được biểu dương cấp thành phố, 86 tập thể, 108
+        # cá nhân được biểu dương cấp quận, 184 tập thể, 279 cá nhân được biểu dương cấp cơ sở":
+        # a clause that ends with its figure shares what the next one says of its own
+        ("Quận 1 có bao nhiêu tập thể được biểu dương cấp thành phố?", "05"),
+        ("Quận 1 có bao nhiêu tập thể được biểu dương cấp quận?", "86"),
+        ("Quận 1 có bao nhiêu cá nhân được biểu dương cấp thành phố?", "06"),
+        # "cơ sở" is not the "có" of "quận 1 có 05 tập thể"
+        ("Quận 1 có bao nhiêu tập thể được biểu dương cấp cơ sở?", "184"),
+        ("Quận 1 có bao nhiêu cá nhân được biểu dương cấp cơ sở?", "279"),
+    ],
+)
+def test_figures_listed_in_pairs(assistant, question, figure):
+    answer = assistant.ask(question)
+    assert answer.found and answer.text.startswith(figure + " "), answer.text

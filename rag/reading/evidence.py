@@ -41,6 +41,12 @@ UNIT_TRANSLATIONS = 3
 # Token distance a clause mark adds to a question word written before a figure, past the mark
 # (evidence.proximity; "how many" questions). 0: distance in words alone.
 CLAUSE_COST = 8
+# 1: a question word with marks is near a candidate only where the sentence writes it so; 0: by
+# its folded form, as before.
+AS_WRITTEN = 1
+# 1: a clause that ends with its figure ("05 tập thể, 06 cá nhân được biểu dương …") shares what
+# the next one says (evidence.figure_groups): one group for CLAUSE_COST; 0: each clause its own.
+FIGURE_GROUPS = 1
 # 1: where a sentence names a place the question asks, its words do not count in a figure's
 # proximity (_best_candidate); 0: they do, as before.
 OWNER_NOT_NEAR = 1
@@ -130,7 +136,11 @@ def coverage(q_weights: dict[str, float], words: list[str]) -> float:
 
 
 def proximity(
-    q_weights: dict[str, float], positions: dict[str, list[int]], at: int, clauses: Sequence[int] = ()
+    q_weights: dict[str, float],
+    positions: dict[str, list[int]],
+    at: int,
+    clauses: Sequence[int] = (),
+    ahead: int | None = None,
 ) -> float:
     """How closely the question's words surround the candidate at token index `at` (0..1).
 
@@ -139,7 +149,8 @@ def proximity(
     token's clause (how many clause marks come before it): a word written before the
     candidate and past a clause mark describes what came before, not the candidate ("43 chi
     bộ hoàn thành xuất sắc, 175 chi bộ hoàn thành tốt": "xuất sắc" is the 43's), so each mark
-    crossed backwards adds CLAUSE_COST to its distance.
+    crossed backwards adds CLAUSE_COST to its distance. A word after `ahead` (the last figure
+    of the candidate's group, `figure_groups`) is as far as it is from there, one more.
 
     >>> proximity({"dan": 1.0, "so": 1.0}, {"dan": [0], "so": [1], "141556": [2], "nguoi": [3]}, 2)
     0.9
@@ -155,7 +166,8 @@ def proximity(
         if "_" in t:
             continue
         dists = [
-            abs(i - at) + (CLAUSE_COST * (clauses[at] - clauses[i]) if clauses and i < at else 0)
+            (i - ahead + 1 if ahead is not None and i > ahead else abs(i - at))
+            + (CLAUSE_COST * (clauses[at] - clauses[i]) if clauses and i < at else 0)
             for i in positions.get(t, ())
             if i != at
         ]
@@ -453,6 +465,36 @@ def phrase_match(q_weights: dict[str, float], idf: Callable[[str], float], phras
     return recall * (0.5 + 0.5 * precision)
 
 
+def _only_in_places(q: Question) -> set[str]:
+    """The question's folded words written only where it names a place it asks ("quận", "1" in
+    "Quận 1 có bao nhiêu tập thể …"; "quận" stays when it also asks "cấp quận")."""
+    spans = [(p.start, p.end) for p in places(q.text) if any(p.same(a) for a in q.places)]
+    inside, outside = set(), set()
+    for word, start, _ in tokens(q.text):
+        (inside if any(a <= start < b for a, b in spans) else outside).add(fold(word).lower())
+    return inside - outside
+
+
+def figure_groups(text: str, marks: list[int], found: list[extract.Candidate]) -> list[int]:
+    """The group of each clause of `text` (the parts between `marks`, clause marks' offsets):
+    a clause that ends with its figure ("05 tập thể,") shares what the next clause says of its
+    own ("06 cá nhân được biểu dương cấp thành phố"), so both are one group.
+
+    >>> s = "Quận 1 có 05 tập thể, 06 cá nhân được biểu dương cấp thành phố, 86 tập thể, 108 cá nhân được biểu dương cấp quận."
+    >>> marks = [m.start() for m in _CLAUSE_MARK.finditer(s)]
+    >>> figure_groups(s, marks, extract.numbers(s)[1:])
+    [0, 0, 1, 1]
+    """
+    bounds = [0, *(m + 1 for m in marks), len(text)]
+    groups, group = [], 0
+    for lo, hi in zip(bounds, bounds[1:]):
+        groups.append(group)
+        bare = any(lo <= c.start and not text[c.end : hi].strip(" ,;:.") for c in found if c.end <= hi)
+        if not bare:
+            group += 1
+    return groups
+
+
 def part_of_total(text: str, found: list[extract.Candidate]) -> dict[int, int]:
     """Figures written as the total of the figure before them, in one unit ("6.551 đảng viên
     trên tổng số 6.949 đảng viên"; `words.toml` `answers.part_of_total`): index of each total
@@ -511,23 +553,42 @@ def _best_candidate(
         if OWNER_NOT_NEAR and q.kind == "number"
         else []
     )
+    # A question word written with its marks is near only as written: "cơ sở" is not the "có"
+    # of "quận 1 có 05 tập thể", though both fold to "co".
+    forms: dict[str, set[str]] = {}
+    for folded, as_written in q.written:
+        forms.setdefault(folded, set()).add(as_written)
+    written = [w.lower() for w, _, _ in tokens(text)]
     positions: dict[str, list[int]] = {}
     for i, word in enumerate(words):
+        asked = forms.get(word, ())
+        if AS_WRITTEN and asked and word not in asked and written[i] != word and written[i] not in asked:
+            continue
         if not any(a <= starts[i] < b for a, b in owner):
             positions.setdefault(word, []).append(i)
+    if owner:  # nor do the question's words that only name that place ("Quận 1 có … cấp thành phố")
+        weights = {t: w for t, w in weights.items() if t not in _only_in_places(q)}
     # A figure's words follow it ("43 chi bộ hoàn thành xuất sắc"); a person's title comes
     # before the name, past a comma as often as not ("…, Tổng Giám đốc X"): figures only.
     marks = [m.start() for m in _CLAUSE_MARK.finditer(text)] if CLAUSE_COST and q.kind == "number" else None
-    clauses = [bisect_left(marks, s) for s in starts] if marks is not None else []
-    scored = []
     found = candidates(q, text)
-    for cand in found:
-        at = next((i for i, s in enumerate(starts) if s >= cand.start), 0)
+    clauses: list[int] = []
+    lasts: dict[int, int] = {}  # a group's last figure's token: what follows it is said of the group
+    if marks is not None:
+        groups = figure_groups(text, marks, found) if FIGURE_GROUPS else list(range(len(marks) + 1))
+        clauses = [groups[bisect_left(marks, s)] for s in starts]
+    scored = []
+    tokens_at = [next((i for i, s in enumerate(starts) if s >= c.start), 0) for c in found]
+    if clauses and FIGURE_GROUPS:
+        for i in tokens_at:
+            lasts[clauses[i]] = max(lasts.get(clauses[i], i), i)
+    for cand, at in zip(found, tokens_at):
         if q.lang == "en":  # "party members" against "đảng viên": by the words' translations
             fit = EN_UNIT_FIT * unit_translated(q, cand.unit)
         else:
             fit = unit_match(q.unit, cand.unit)
-        local = proximity(weights, positions, at, clauses) + fit
+        ahead = lasts.get(clauses[at]) if clauses else None
+        local = proximity(weights, positions, at, clauses, ahead if ahead and ahead > at else None) + fit
         local -= UNIT_EXTRA_WEIGHT * unit_extra(q, cand.unit)
         if q.kind == "person":
             # What is written beside the name ("Bà X, mẹ của Y", "Bộ trưởng … X") should

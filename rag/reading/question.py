@@ -76,6 +76,7 @@ class Question:
     office: tuple[str, ...] = ()  # the body it belongs to, as written in a role ("thanh uy")
     figures: tuple[tuple[str, str], ...] = ()  # its figures' values and units: ("12", "thang")
     places: tuple[Place, ...] = ()  # the places it names ("Ho Chi Minh City"): a figure must be theirs
+    written: tuple[tuple[str, str], ...] = ()  # its content syllables, folded and as written (lower case)
 
 
 def _is_question_word(word: str, folded: str, cue_words: set[str]) -> bool:
@@ -337,6 +338,7 @@ def analyse(text: str) -> Question:
         office=office,
         figures=tuple((c.value, c.unit) for c in figures_in(text)),
         places=tuple(asked_places(text)),
+        written=tuple(dict.fromkeys((f, w.lower()) for w, f, k in zip(written, words, keep) if k)),
     )
 
 
