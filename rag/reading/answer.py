@@ -29,7 +29,7 @@ from rag.reading.evidence import (
     unit_translated,
 )
 from rag.reading.question import Question, named
-from rag.reading.subjects import places
+from rag.reading.subjects import folded_words, key_written, places
 from rag.records import Answer, Citation, Document, Passage
 
 CANDIDATES = 8  # passages read for evidence
@@ -279,35 +279,14 @@ def _named_in_document(q: Question, document: str) -> bool:
     if not asked:
         return True
     written = _document_words(document)
-    return all(_written(key, written) for key in asked)
+    return all(key_written(key, written) for key in asked)
 
 
 _LISTED_PLACES = tuple(fold(n).lower() for n in words("cities_provinces"))
 
 
-def _folded_words(text: str) -> str:
-    """The folded, lower-case words of `text`, one space around each."""
-    return " " + " ".join(fold(w).lower() for w in terms(text)) + " "
-
-
 # A document is folded once for all its questions; the short context and opening are not cached.
-_document_words = lru_cache(maxsize=64)(_folded_words)
-
-
-def _written(key: str, folded_words: str) -> bool:
-    """A place's key is written as words ("ho chi minh"), by its initials ending a word ("hcm",
-    "tphcm"), or, a key of initials ("hcm"), as words with those initials ("ho chi minh").
-
-    >>> [_written(k, " tp ho chi minh va tphcm ") for k in ("ho chi minh", "hcm", "ha noi")]
-    [True, True, False]
-    """
-    if f" {key} " in folded_words:
-        return True
-    parts = key.split()
-    if len(parts) > 1:
-        return re.search(rf"{''.join(w[0] for w in parts)} ", folded_words) is not None
-    initials = r"\w* ".join(re.escape(ch) for ch in key)
-    return 1 < len(key) <= 5 and re.search(rf" {initials}\w* ", folded_words) is not None
+_document_words = lru_cache(maxsize=64)(folded_words)
 
 
 def _places_present(q: Question, near: str, opening: str) -> bool:
@@ -327,8 +306,8 @@ def _places_present(q: Question, near: str, opening: str) -> bool:
     if not asked:
         return True
     written = places(near) + places(opening)
-    words_ = f"{_folded_words(near)} {_folded_words(opening)}"  # "Xã đảo Thạnh An": the name as words
-    return all(any(a.same(w) for w in written) or _written(a.key, words_) for a in asked)
+    words_ = f"{folded_words(near)} {folded_words(opening)}"  # "Xã đảo Thạnh An": the name as words
+    return all(any(a.same(w) for w in written) or key_written(a.key, words_) for a in asked)
 
 
 def _number_pairs(text: str) -> list[tuple[str, str]]:

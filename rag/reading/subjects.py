@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.language.normalize import fold, nfc, strip_marks
+from rag.language.normalize import fold, nfc, strip_marks, terms
 
 # Head word (folded, lower case) -> level. A figure given to another place of the same level
 # is another place's figure; levels differ so that "thành phố Thủ Đức" and "quận 1" are not
@@ -83,6 +83,28 @@ def _same_key(a: str, b: str) -> bool:
     if long[: len(short)] == short:
         return True
     return len(short) == 1 and len(long) > 1 and short[0] == "".join(w[0] for w in long)
+
+
+def folded_words(text: str) -> str:
+    """The folded, lower-case words of `text`, one space around each (what `key_written` reads)."""
+    return " " + " ".join(fold(w).lower() for w in terms(text)) + " "
+
+
+def key_written(key: str, folded: str) -> bool:
+    """A place's key is written in `folded` (`folded_words`) as words ("ho chi minh"), by its
+    initials ending a word ("hcm", "tphcm"), or, a key of initials ("hcm"), as words with those
+    initials ("ho chi minh"): `_same_key` in running text.
+
+    >>> [key_written(k, folded_words("TP Hồ Chí Minh và TPHCM")) for k in ("ho chi minh", "hcm", "ha noi")]
+    [True, True, False]
+    """
+    if f" {key} " in folded:
+        return True
+    parts = key.split()
+    if len(parts) > 1:
+        return re.search(rf"{''.join(w[0] for w in parts)} ", folded) is not None
+    initials = r"\w* ".join(re.escape(ch) for ch in key)
+    return 1 < len(key) <= 5 and re.search(rf" {initials}\w* ", folded) is not None
 
 
 def _key(name: str) -> str:
