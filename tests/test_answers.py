@@ -335,3 +335,22 @@ def test_where_the_sentence_names_the_asked_place_does_not_pick_its_figure(assis
 def test_figures_listed_in_pairs(assistant, question, figure):
     answer = assistant.ask(question)
     assert answer.found and answer.text.startswith(figure + " "), answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # 003: "… cho hơn 11.600 người tham dự": attendees, not a population (measures.json not_after)
+        "Dân số thành phố Thủ Đức là bao nhiêu?",
+        # 004 counts Tân Bình's party organisations, never its wards: "39 tổ chức cơ sở" is no ward
+        "Quận Tân Bình có bao nhiêu phường?",
+    ],
+)
+def test_a_figure_of_another_thing_does_not_answer(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.found, answer.text
+
+
+def test_wards_are_counted_as_wards(assistant):
+    answer = assistant.ask("Quận 1 có bao nhiêu phường?")
+    assert answer.found and answer.text.startswith("10 phường"), answer.text

@@ -24,6 +24,7 @@ from rag.reading.evidence import (
     Evidence,
     Reader,
     candidates,
+    counted_level,
     split_sentences,
     unit_match,
     unit_translated,
@@ -568,9 +569,10 @@ def compose(
     )
     if trace is not None:
         trace.update(features)
-    if (q.measure or q.role) and (best is None or best.candidate is None):
-        # A measure asked ("mật độ") and no figure written in its units anywhere, or an office
-        # asked ("Chủ tịch UBND") and only people of other offices named.
+    if (q.measure or q.role or counted_level(q)) and (best is None or best.candidate is None):
+        # A measure asked ("mật độ") and no figure written in its units anywhere, an office
+        # asked ("Chủ tịch UBND") and only people of other offices named, or wards counted
+        # ("bao nhiêu phường") and no figure of wards.
         found = False
     elif UNIT_NAMED and best is not None and not _counted_named(q, best, documents):
         found = False  # what is counted is never written there: the figure counts something else

@@ -20,7 +20,7 @@ from rag.language.words import words as word_list
 from rag.model import spans
 from rag.reading import extract
 from rag.reading.question import Question, analyse, deputy_before, find_phrase, measures, plain_words, roles
-from rag.reading.subjects import owner_elsewhere, places
+from rag.reading.subjects import LEVELS, owner_elsewhere, places
 from rag.records import Passage
 
 # Evidence sentence score: its own coverage of the question, with the sentence before it,
@@ -41,6 +41,9 @@ UNIT_TRANSLATIONS = 3
 # Token distance a clause mark adds to a question word written before a figure, past the mark
 # (evidence.proximity; "how many" questions). 0: distance in words alone.
 CLAUSE_COST = 8
+# 1: a "how many" that counts an administrative unit ("bao nhiêu phường") takes only figures
+# written with its head (`counted_level`); 0: any figure, as before.
+COUNTED_LEVELS = 1
 # 1: a question word with marks is near a candidate only where the sentence writes it so; 0: by
 # its folded form, as before.
 AS_WRITTEN = 1
@@ -246,12 +249,21 @@ def fits_measure(measure: str, sentence: str, figure: extract.Candidate) -> bool
     >>> s = "Mật độ 12.000 người/km², có 20.000 cán bộ"
     >>> [fits_measure("density", s, c) for c in extract.numbers(s)]
     [True, False]
+    >>> s = "Xã có 4.500 người, hội nghị có 11.600 người tham dự."
+    >>> [fits_measure("population", s, c) for c in extract.numbers(s)]
+    [True, False]
     """
     if not measure:
         return True
     number_end = figure.start + len(figure.text.split(None, 1)[0])  # a wrapped line breaks at "\n"
-    after = " ".join(fold(sentence[number_end : number_end + 16]).lower().split())
-    return any(re.match(rf"\s*{re.escape(u)}(?![a-z])", after) for u in measures()[measure]["units"])
+    after = " ".join(fold(sentence[number_end : number_end + 32]).lower().split())
+    spec = measures()[measure]
+    for unit in spec["units"]:
+        m = re.match(rf"\s*{re.escape(unit)}(?![a-z])", after)
+        if m:
+            rest = after[m.end() :]
+            return not any(re.match(rf"\s*{re.escape(w)}(?![a-z])", rest) for w in spec.get("not_after", ()))
+    return False
 
 
 def role_fit(q: Question, person: extract.Candidate) -> bool | None:
@@ -310,6 +322,18 @@ def names_office(q: Question, sentence: str) -> bool:
     return any(find_phrase(words, head) for head in q.role)
 
 
+def counted_level(q: Question) -> str:
+    """The administrative head a Vietnamese "how many" counts, when that is all it counts ("bao
+    nhiêu phường": "phuong"), or "": such units are counted by their head ("10 phường").
+
+    >>> from rag.reading.question import analyse
+    >>> [counted_level(analyse(t)) for t in ("Quận 1 có bao nhiêu phường?", "Tỉnh có bao nhiêu thành phố?", "Có bao nhiêu xã viên?")]
+    ['phuong', 'thanh pho', '']
+    """
+    head = " ".join(q.unit)
+    return head if COUNTED_LEVELS and q.lang != "en" and head in LEVELS else ""
+
+
 def candidates(q: Question, sentence: str) -> list[extract.Candidate]:
     if q.kind == "number":
         named = places(sentence)  # "quận 1", "phường 05": a number that names a place counts nothing
@@ -323,6 +347,9 @@ def candidates(q: Question, sentence: str) -> list[extract.Candidate]:
         ]
         if q.wants_percent and any(c.unit == "%" for c in found):
             found = [c for c in found if c.unit == "%"]
+        head = counted_level(q)
+        if head:  # "bao nhiêu phường": wards are counted as wards ("10 phường"), never "39 tổ chức"
+            found = [c for c in found if f"{c.unit} ".startswith(head + " ")]
         return found
     if q.kind == "date":
         return extract.dates(sentence)
