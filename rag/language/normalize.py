@@ -35,6 +35,24 @@ def fold(text: str) -> str:
     return _RHYME_Y.sub(lambda m: m.group(1) + ("i" if m.group(2) == "y" else "I"), strip_marks(text))
 
 
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
+
+
+@lru_cache(maxsize=65536)
+def spelling(word: str) -> tuple[str, str]:
+    """A syllable as written, whichever vowel carries its tone mark: its letters with their
+    vowel marks (a lone rhyme "y" as "i") and its tone. "hoà" and "hòa", "sỹ" and "sĩ" are one
+    spelling; "có" and "cơ", "đảng" and "đang" are not, though each pair folds alike.
+
+    >>> spelling("Hoà") == spelling("hòa"), spelling("sỹ") == spelling("sĩ"), spelling("có") == spelling("cơ")
+    (True, True, False)
+    """
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    tone = "".join(c for c in decomposed if c in _TONE_MARKS)
+    letters = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONE_MARKS))
+    return _RHYME_Y.sub(lambda m: m.group(1) + "i", letters), tone
+
+
 def strip_marks(text: str) -> str:
     """Diacritics removed and nothing else ("Lý" -> "Ly"; `fold` also spells it "Li")."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rag.language import glossary
-from rag.language.normalize import bigrams, fold, strip_marks_aligned, terms, tokens
+from rag.language.normalize import bigrams, fold, spelling, strip_marks_aligned, terms, tokens
 from rag.language.words import words as word_list
 from rag.model import spans
 from rag.reading import extract
@@ -582,14 +582,15 @@ def _best_candidate(
     )
     # A question word written with its marks is near only as written: "cơ sở" is not the "có"
     # of "quận 1 có 05 tập thể", though both fold to "co".
-    forms: dict[str, set[str]] = {}
+    forms: dict[str, set[tuple[str, str]]] = {}
     for folded, as_written in q.written:
-        forms.setdefault(folded, set()).add(as_written)
-    written = [w.lower() for w, _, _ in tokens(text)]
+        if as_written != folded:  # written with marks: a question typed without them matches any
+            forms.setdefault(folded, set()).add(spelling(as_written))
+    written = terms(text) if AS_WRITTEN and forms else []
     positions: dict[str, list[int]] = {}
     for i, word in enumerate(words):
-        asked = forms.get(word, ())
-        if AS_WRITTEN and asked and word not in asked and written[i] != word and written[i] not in asked:
+        asked = forms.get(word)
+        if asked and written[i] != word and spelling(written[i]) not in asked:
             continue
         if not any(a <= starts[i] < b for a, b in owner):
             positions.setdefault(word, []).append(i)
