@@ -492,14 +492,26 @@ def phrase_match(q_weights: dict[str, float], idf: Callable[[str], float], phras
     return recall * (0.5 + 0.5 * precision)
 
 
-def _only_in_places(q: Question) -> set[str]:
+@lru_cache(maxsize=256)
+def _only_in_places(q: Question) -> frozenset[str]:
     """The question's folded words written only where it names a place it asks ("quận", "1" in
     "Quận 1 có bao nhiêu tập thể …"; "quận" stays when it also asks "cấp quận")."""
     spans = [(p.start, p.end) for p in places(q.text) if any(p.same(a) for a in q.places)]
     inside, outside = set(), set()
     for word, start, _ in tokens(q.text):
         (inside if any(a <= start < b for a, b in spans) else outside).add(fold(word).lower())
-    return inside - outside
+    return frozenset(inside - outside)
+
+
+@lru_cache(maxsize=256)
+def _spelled(q: Question) -> dict[str, frozenset[tuple[str, str]]]:
+    """The spellings of each content syllable the question writes with its marks, by folded form
+    (one typed without them matches any: it is left out)."""
+    forms: dict[str, set[tuple[str, str]]] = {}
+    for folded, as_written in q.written:
+        if as_written != folded:
+            forms.setdefault(folded, set()).add(spelling(as_written))
+    return {k: frozenset(v) for k, v in forms.items()}
 
 
 def figure_groups(text: str, marks: list[int], found: list[extract.Candidate]) -> list[int]:
@@ -531,7 +543,7 @@ def part_of_total(text: str, found: list[extract.Candidate]) -> dict[int, int]:
     >>> part_of_total(s, extract.numbers(s))
     {1: 0}
     """
-    joins = {" ".join(fold(w).lower().split()) for w in word_list("answers.part_of_total")}
+    joins = _total_joins()
     out = {}
     for i in range(1, len(found)):
         part, total = found[i - 1], found[i]
@@ -540,6 +552,11 @@ def part_of_total(text: str, found: list[extract.Candidate]) -> dict[int, int]:
         if between in joins and same:
             out[i] = i - 1
     return out
+
+
+@lru_cache(maxsize=1)
+def _total_joins() -> frozenset[str]:
+    return frozenset(" ".join(fold(w).lower().split()) for w in word_list("answers.part_of_total"))
 
 
 def _predicate_after(q: Question, text: str, total: extract.Candidate) -> bool:
@@ -582,11 +599,8 @@ def _best_candidate(
     )
     # A question word written with its marks is near only as written: "cơ sở" is not the "có"
     # of "quận 1 có 05 tập thể", though both fold to "co".
-    forms: dict[str, set[tuple[str, str]]] = {}
-    for folded, as_written in q.written:
-        if as_written != folded:  # written with marks: a question typed without them matches any
-            forms.setdefault(folded, set()).add(spelling(as_written))
-    written = terms(text) if AS_WRITTEN and forms else []
+    forms = _spelled(q) if AS_WRITTEN else {}
+    written = terms(text) if forms else []
     positions: dict[str, list[int]] = {}
     for i, word in enumerate(words):
         asked = forms.get(word)
@@ -615,8 +629,8 @@ def _best_candidate(
             fit = EN_UNIT_FIT * unit_translated(q, cand.unit)
         else:
             fit = unit_match(q.unit, cand.unit)
-        ahead = lasts.get(clauses[at]) if clauses else None
-        local = proximity(weights, positions, at, clauses, ahead if ahead and ahead > at else None) + fit
+        ahead = lasts.get(clauses[at], at) if clauses else at
+        local = proximity(weights, positions, at, clauses, ahead if ahead > at else None) + fit
         local -= UNIT_EXTRA_WEIGHT * unit_extra(q, cand.unit)
         if q.kind == "person":
             # What is written beside the name ("Bà X, mẹ của Y", "Bộ trưởng … X") should
