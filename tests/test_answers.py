@@ -284,6 +284,13 @@ def test_a_district_the_evidence_does_not_name_is_not_answered(assistant):
         ("Quận 1 có bao nhiêu tập thể được biểu dương cấp cơ sở?", "184 "),
         ("Quận 1 có bao nhiêu cá nhân được biểu dương cấp cơ sở?", "279 "),
         ("Quận 1 có bao nhiêu phường?", "10 phường"),  # wards are counted as wards
+        # stop 19. "mấy" asks how many as "bao nhiêu" does, with what it counts: 004's "27 đảng bộ
+        # cơ sở", not the "39 tổ chức cơ sở" before it
+        ("Tân Bình có mấy đảng bộ cơ sở?", "27 đảng bộ cơ sở"),
+        # a place named without its head is the place the passages name ("quận Tân Bình"): 003's
+        # city-wide 255.576 is no figure of it, so it is not shown beside Tân Bình's
+        ("How many party members does Tan Binh have?", "12.554 đảng viên [1]. “"),
+        ("How many party members does Tan Binh District have?", "12.554 đảng viên [1]. “"),
     ],
 )
 def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, question, first):
@@ -301,6 +308,13 @@ def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, questio
         "Dân số thành phố Thủ Đức là bao nhiêu?",
         # 004 counts Tân Bình's party organisations, never its wards: "39 tổ chức cơ sở" is no ward
         "Quận Tân Bình có bao nhiêu phường?",
+        # stop 19. Named without "quận" / "District", Tân Bình is still not Quận 1 ("10 phường")
+        "Tân Bình có bao nhiêu phường?",
+        "How many wards does Tan Binh have?",
+        "Thủ Đức có bao nhiêu phường?",
+        # 000 counts Quận 1's "66 khu phố": the seeds count by "khu phố", so Tân Bình's "39 tổ
+        # chức cơ sở" is no count of its khu phố
+        "Tân Bình có bao nhiêu khu phố?",
     ],
 )
 def test_a_place_or_thing_the_seeds_do_not_write_is_not_answered_for(assistant, question):

@@ -187,8 +187,12 @@ def _merge_duplicates(chosen: Evidence, evidence: list[Evidence]) -> None:
             chosen.also.append(src)
 
 
-def _conflicts(q: Question, best: Evidence, evidence: list[Evidence]) -> list[Evidence]:
-    """Other figures for the same thing (same unit, as well supported), from other sentences."""
+def _conflicts(
+    q: Question, best: Evidence, evidence: list[Evidence], documents: Mapping[str, Document]
+) -> list[Evidence]:
+    """Other figures for the same thing (same unit, as well supported), from other sentences
+    that could answer as the chosen one does: the places and numbers the question names near
+    them (`_numbers_present`; a city-wide total is no figure of the district asked)."""
     if q.kind != "number" or best.candidate is None or not best.candidate.unit:
         return []
     unit = best.candidate.unit.split()[:2]
@@ -202,6 +206,8 @@ def _conflicts(q: Question, best: Evidence, evidence: list[Evidence]) -> list[Ev
         if ev.coverage < 0.9 * best.coverage:  # a figure from a passage about something else
             continue
         if _jaccard(ev.words, best.words) >= 0.6 or any(c.value == o.candidate.value for o in out):
+            continue
+        if not _numbers_present(q, ev, documents):
             continue
         out.append(ev)
         if len(out) == 2:
@@ -569,10 +575,10 @@ def compose(
     )
     if trace is not None:
         trace.update(features)
-    if (q.measure or q.role or counted_level(q)) and (best is None or best.candidate is None):
+    if (q.measure or q.role or q.counted or counted_level(q)) and (best is None or best.candidate is None):
         # A measure asked ("mật độ") and no figure written in its units anywhere, an office
         # asked ("Chủ tịch UBND") and only people of other offices named, or wards counted
-        # ("bao nhiêu phường") and no figure of wards.
+        # ("bao nhiêu phường", "bao nhiêu khu phố" where the passages count so) and no such figure.
         found = False
     elif UNIT_NAMED and best is not None and not _counted_named(q, best, documents):
         found = False  # what is counted is never written there: the figure counts something else
@@ -591,7 +597,7 @@ def compose(
     elif best.candidate is None and q.kind in SPAN_KINDS:
         best.candidate = answer_span(best.text, q)
     _merge_duplicates(best, evidence)
-    others = _conflicts(q, best, evidence)
+    others = _conflicts(q, best, evidence, documents)
     for ev in others:
         _merge_duplicates(ev, evidence)
     chosen = [best] + others

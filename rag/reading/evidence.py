@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rag.language import glossary
@@ -20,7 +20,7 @@ from rag.language.words import words as word_list
 from rag.model import spans
 from rag.reading import extract
 from rag.reading.question import Question, analyse, deputy_before, find_phrase, measures, plain_words, roles
-from rag.reading.subjects import LEVELS, owner_elsewhere, places
+from rag.reading.subjects import LEVELS, named_places, owner_elsewhere, places
 from rag.records import Passage
 
 # Evidence sentence score: its own coverage of the question, with the sentence before it,
@@ -53,6 +53,13 @@ FIGURE_GROUPS = 1
 # 1: where a sentence names a place the question asks, its words do not count in a figure's
 # proximity (_best_candidate); 0: they do, as before.
 OWNER_NOT_NEAR = 1
+# 1: a "how many" question's capitalised words that the retrieved passages write as a place
+# ("Tan Binh", "quận Tân Bình") are an asked place (Reader.learn_places); 0: only places written
+# with their head ("quận", "District") are asked, as before.
+NAMED_PLACES = 1
+# 1: a "how many" whose unit the retrieved passages count by takes only figures of that unit
+# (`counted_unit`); 0: any figure, ranked by how well its unit fits, as before.
+COUNTED_UNITS = 1
 _CLAUSE_MARK = re.compile(r"[,;:]")
 MIN_SENTENCE_WORDS = 3  # shorter "sentences" are list numbers and headings, not evidence
 # The span reader reads a question typed without diacritics against the passage with its
@@ -322,16 +329,62 @@ def names_office(q: Question, sentence: str) -> bool:
     return any(find_phrase(words, head) for head in q.role)
 
 
-def counted_level(q: Question) -> str:
-    """The administrative head a Vietnamese "how many" counts, when that is all it counts ("bao
-    nhiêu phường": "phuong"), or "": such units are counted by their head ("10 phường").
+def same_count(asked: Sequence[str], unit: str) -> bool:
+    """A figure's unit (folded) counts what is asked: their first two words agree, or its first
+    word when one of them has one ("hộ" counts "hộ gia đình"; "tổ chức cơ sở" no "khu phố").
+
+    >>> same_count(("ho", "gia", "dinh"), "ho"), same_count(("khu", "pho"), "khu dan cu"), same_count(("khu", "pho"), "khu pho van hoa")
+    (True, False, True)
+    """
+    words = unit.split()
+    n = min(len(asked), len(words), 2)
+    return n > 0 and tuple(asked[:n]) == tuple(words[:n])
+
+
+def counted_unit(q: Question, texts: Sequence[str]) -> tuple[str, ...]:
+    """What a Vietnamese "how many" counts when `texts` count by it: a unit of two words or more
+    ("khu phố", not "người", which counts anyone) whose first two words one of their figures
+    carries, else (). Then only figures of that unit answer: "Tân Bình có bao nhiêu khu
+    phố?" is not "39 tổ chức cơ sở"; where nothing is counted so ("bao nhiêu tiếng", "4 giờ"),
+    figures of other units still may.
+
+    >>> from rag.reading.question import analyse
+    >>> q = analyse("Quận Tân Bình có bao nhiêu khu phố?")
+    >>> counted_unit(q, ["Quận 1 có 66 khu phố."]), counted_unit(q, ["Có 39 tổ chức cơ sở."])
+    (('khu', 'pho'), ())
+    """
+    if len(q.unit) < 2 or q.lang == "en" or q.wants_percent or counted_level(q):
+        return ()
+    for text in texts:
+        if any(c.unit.split()[:2] == list(q.unit[:2]) for c in extract.numbers(text)):
+            return q.unit
+    return ()
+
+
+_ENGLISH_HEADS = ("district", "ward", "commune", "city", "province")
+
+
+def counted_level(q: Question) -> tuple[str, ...]:
+    """The administrative heads a "how many" counts, when that is all it counts ("bao nhiêu
+    phường": "phuong"; "how many wards": "phuong", "xa", "thi tran"), or (): such units are
+    counted by their head ("10 phường").
 
     >>> from rag.reading.question import analyse
     >>> [counted_level(analyse(t)) for t in ("Quận 1 có bao nhiêu phường?", "Tỉnh có bao nhiêu thành phố?", "Có bao nhiêu xã viên?")]
-    ['phuong', 'thanh pho', '']
+    [('phuong',), ('thanh pho',), ()]
+    >>> counted_level(analyse("How many wards does Tan Binh have?")), counted_level(analyse("How many cities?"))
+    (('phuong', 'xa', 'thi tran'), ('thanh pho', 'tp'))
     """
-    head = " ".join(q.unit)
-    return head if COUNTED_LEVELS and q.lang != "en" and head in LEVELS else ""
+    if not COUNTED_LEVELS or not q.unit:
+        return ()
+    if q.lang != "en":
+        head = " ".join(q.unit)
+        return (head,) if head in LEVELS else ()
+    word = q.unit[0].lower()
+    singular = word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") else word
+    if len(q.unit) > 1 or singular not in _ENGLISH_HEADS:
+        return ()
+    return tuple(h for h, level in LEVELS.items() if level == LEVELS[singular] and h not in _ENGLISH_HEADS)
 
 
 def candidates(q: Question, sentence: str) -> list[extract.Candidate]:
@@ -347,9 +400,9 @@ def candidates(q: Question, sentence: str) -> list[extract.Candidate]:
         ]
         if q.wants_percent and any(c.unit == "%" for c in found):
             found = [c for c in found if c.unit == "%"]
-        head = counted_level(q)
-        if head:  # "bao nhiêu phường": wards are counted as wards ("10 phường"), never "39 tổ chức"
-            found = [c for c in found if f"{c.unit} ".startswith(head + " ")]
+        heads = counted_level(q)
+        if heads:  # "bao nhiêu phường": wards are counted as wards ("10 phường"), never "39 tổ chức"
+            found = [c for c in found if any(f"{c.unit} ".startswith(h + " ") for h in heads)]
         return found
     if q.kind == "date":
         return extract.dates(sentence)
@@ -424,6 +477,25 @@ class Reader:
             texts = [strip_marks_aligned(p.text) if plain else p.text for p in missing]
             read = self.span_model.read_batch(self.question.text, texts)
             self._spans.update((p.key, r) for p, r in zip(missing, read))
+
+    def learn(self, passages: Sequence[Passage]) -> None:
+        """What a "how many" question means in the words of the retrieved `passages`, learnt
+        before any is read:
+        - the names it writes without their head that they write with one ("Tân Bình có bao
+          nhiêu phường?" after "quận Tân Bình …") are asked places, so that another place's
+          figure is no candidate (`subjects.named_places`);
+        - what it counts, when they count by it ("bao nhiêu khu phố" and "66 khu phố"), is
+          what its figures must count (`counted_unit`)."""
+        q = self.question
+        if q.kind != "number":
+            return
+        texts = [p.text for p in passages]
+        extra = named_places(q.text, texts, q.places) if NAMED_PLACES else []
+        counted = counted_unit(q, texts) if COUNTED_UNITS else ()
+        if extra or counted:
+            places_ = tuple(sorted(q.places + tuple(extra), key=lambda p: p.start))
+            self.question = replace(q, places=places_, counted=counted)
+            self._read.clear()
 
     def span_belief(self, passage: Passage) -> float:
         """P(the answer is in `passage`) by the span reader, once it has read it (else 0)."""
@@ -649,7 +721,11 @@ def _best_candidate(
         for total, part in part_of_total(text, found).items():
             if _predicate_after(q, text, found[total]):
                 scored[part] = max(scored[part], scored[total] + 1e-6)
-    if not found:
+    # What the passages count by is what answers (`counted_unit`); a figure written without a
+    # unit ("từ 16.500 đến 47.000 cá thể") may be one. Chosen after the fits, which read every
+    # figure of the sentence ("05 tập thể, 06 cá nhân …": `figure_groups`).
+    keep = [k for k, c in enumerate(found) if not q.counted or not c.unit or same_count(q.counted, c.unit)]
+    if not keep:
         return None
-    i = max(range(len(found)), key=lambda k: (scored[k], -k))
+    i = max(keep, key=lambda k: (scored[k], -k))
     return found[i], scored[i]

@@ -77,6 +77,9 @@ class Question:
     figures: tuple[tuple[str, str], ...] = ()  # its figures' values and units: ("12", "thang")
     places: tuple[Place, ...] = ()  # the places it names ("Ho Chi Minh City"): a figure must be theirs
     written: tuple[tuple[str, str], ...] = ()  # its content syllables, folded and as written (lower case)
+    # What is counted, when the retrieved text counts by it ("66 khu phố"): only figures of that
+    # unit answer (evidence.counted_unit, Reader.learn).
+    counted: tuple[str, ...] = ()
 
 
 def _is_question_word(word: str, folded: str, cue_words: set[str]) -> bool:
@@ -360,15 +363,27 @@ def asked_unit(text: str) -> tuple[str, ...]:
     (('dang', 'vien'), ())
     >>> asked_unit("Quận 1 có bao nhiêu cơ quan ngoại giao?"), asked_unit("quan 1 co bao nhieu co quan")
     (('co', 'quan', 'ngoai', 'giao'), ())
+    >>> asked_unit("Quận 1 có mấy phường?"), asked_unit("quan 1 co may phuong"), asked_unit("Máy tính có mấy?")
+    (('phuong',), ('phuong',), ())
     """
     written = text.lower().split()
     folded = " ".join(fold(w) for w in written)
     m = _COUNT_CUE.search(folded)
-    if not m:
+    if m:
+        first, counted = folded[: m.start(1)].count(" "), m.group(1)  # the word the unit starts at
+    elif _asks_how_many(text):
+        # "mấy" as written (folded, "may" is also "máy"), or "may" in a question with no marks.
+        accented = has_diacritics(text)
+        forms = written if accented else folded.split()
+        cue = "mấy" if accented else "may"
+        first = next((i + 1 for i, w in enumerate(forms) if w.rstrip("?.,;!") == cue), 0)
+        if not first:
+            return ()
+        counted = re.match(r"[^?.,;!]*", " ".join(folded.split()[first:])).group()
+    else:
         return ()
-    first = folded[: m.start(1)].count(" ")  # the word the unit starts at
     words = []
-    for w, as_written in zip(m.group(1).split(), written[first:]):
+    for w, as_written in zip(counted.split(), written[first:]):
         as_written = as_written.rstrip("?.,;!")
         marked = as_written != w
         if (as_written in _UNIT_END_WRITTEN if marked else w in _UNIT_END) or len(words) == 4:

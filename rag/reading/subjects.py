@@ -172,6 +172,57 @@ def asked_places(question: str) -> list[Place]:
     return sorted(found, key=lambda p: p.start)
 
 
+_CAPITALISED = re.compile(r"[A-Z]\w*(?:\s+[A-Z]\w*)*")
+
+
+def named_places(question: str, texts: Sequence[str], asked: Sequence[Place] = ()) -> list[Place]:
+    """The places a question names without their head ("Tân Bình có bao nhiêu phường?", "How
+    many wards does Tan Binh have?"), known as places because `texts` write them with one
+    ("quận Tân Bình"): a run of capitalised words, or a part of it, whose key is the key of a
+    place `texts` name, at each level they name it. Runs inside an `asked` place are skipped;
+    numbers need their head ("1" names no place).
+
+    >>> texts = ["Đảng bộ quận Tân Bình có 12.554 đảng viên.", "Quận 1 có 10 phường."]
+    >>> [(p.level, p.key, p.text) for p in named_places("How many wards does Tan Binh have?", texts)]
+    [('district', 'tan binh', 'Tan Binh')]
+    >>> named_places("Tân Bình District has how many wards?", texts, places("Tân Bình District"))
+    []
+    >>> named_places("Nguyễn Văn A là ai? Quận 1?", texts)
+    []
+    """
+    levels: dict[str, set[str]] = {}
+    for text in texts:
+        for p in places(text):
+            if p.key.isdigit():
+                continue
+            # A name runs on into the capitalised words after it ("thành phố Hồ Chí Minh
+            # Nguyễn Văn Hiếu"): its first two words and more are its name too (`Place.same`).
+            key = p.key.split()
+            for n in range(min(2, len(key)), len(key) + 1):
+                levels.setdefault(" ".join(key[:n]), set()).add(p.level)
+    text = nfc(question)
+    folded = fold(text)
+    found: list[Place] = []
+    for m in _CAPITALISED.finditer(folded):
+        if any(a.start <= m.start() < a.end or m.start() <= a.start < m.end() for a in asked):
+            continue
+        words = [(w.start(), w.end()) for w in _WORD.finditer(m.group())]
+        # The longest part first: "Tan Binh" before "Binh".
+        parts = sorted(
+            ((i, j) for i in range(len(words)) for j in range(i + 1, len(words) + 1)),
+            key=lambda ij: ij[0] - ij[1],
+        )
+        taken: list[tuple[int, int]] = []
+        for i, j in parts:
+            a, b = m.start() + words[i][0], m.start() + words[j - 1][1]
+            key = _key(folded[a:b])
+            if key not in levels or any(x < b and a < y for x, y in taken):
+                continue
+            taken.append((a, b))
+            found.extend(Place(level, key, a, b, text[a:b]) for level in sorted(levels[key]))
+    return sorted(found, key=lambda p: p.start)
+
+
 def place_near(text: str, at: int, level: str, sentence: tuple[int, int], found: list[Place]) -> Place | None:
     """The place of `level` a figure at offset `at` belongs to: in its sentence, the nearest
     one written before it, else the first after it ("6.551 đảng viên của Đảng bộ quận 1");

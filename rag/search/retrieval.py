@@ -168,6 +168,7 @@ class Retriever:
         w = {"vi-noaccent": s.dense_weight_unaccented, "en": s.dense_weight_en}.get(lang, s.dense_weight)
         fused = fuse(s.method, [dense, lex], [w, 1 - w])
         ranked = [index.passage(row, score) for row, score in fused[: max(k, s.rerank_depth)]]
+        reader.learn(ranked)  # before it reads them: its places and what it counts, in their words
         if s.rerank_depth:
             head = rerank_weighted(reader, ranked[: s.rerank_depth], s.weights(question), s.grade_candidates)
             ranked = head + ranked[s.rerank_depth :]
