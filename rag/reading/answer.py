@@ -8,6 +8,7 @@ by the evidence quoted exactly, each claim carrying its `[n]` marker.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -66,6 +67,12 @@ VI_DENSE_WEIGHT = 0.0
 SPAN_PASSAGES = 4
 SPAN_WEIGHT = {"vi": 1.0, "en": 1.0}
 SPAN_ANSWER_BELIEF = 0.5
+# Its belief saturates (nearly every sentence of a passage that holds an answer reads ~1), so
+# the sentences are also compared with one another: each one's share of a softmax over the
+# best span scores of all sentences read (span_shares, temperature SPAN_SHARE_TEMPERATURE)
+# adds SPAN_SHARE (per language) to its score. 0: the belief alone, as before.
+SPAN_SHARE = {"vi": 0.0, "en": 0.0}
+SPAN_SHARE_TEMPERATURE = 1.0
 
 # Decision thresholds, set on the dev sets: the seeds' unanswerable questions against the
 # ViQA questions (all answerable) that a stricter threshold turned away.
@@ -531,7 +538,7 @@ def compose(
         trace["evidence"] = [
             {"x": selection_features(ev, q), "text": ev.text, "typed": ev.candidate is not None,
              "score": ev.score, "candidate_score": ev.candidate_score,
-             "candidate": ev.candidate.text if ev.candidate else None}
+             "candidate": ev.candidate.text if ev.candidate else None, "belief": ev.span_belief, "span_score": ev.span_score}
             for ev in evidence
         ]  # fmt: skip
     if SELECTION and evidence:
@@ -548,22 +555,31 @@ def compose(
             ev.score += weight * ev.span_belief
             if ev.candidate is not None:
                 ev.candidate_score += weight * ev.span_belief
+    # What the choice adds to a sentence's score and not to what the abstention reads.
+    chosen_by = dict.fromkeys(map(id, evidence), 0.0)
+    if reader.span_model is not None and SPAN_SHARE[lang]:
+        shares = span_shares([ev.span_score for ev in evidence], SPAN_SHARE_TEMPERATURE)
+        chosen_by = {id(ev): SPAN_SHARE[lang] * share for ev, share in zip(evidence, shares)}
     typed = [e for e in evidence if e.candidate is not None]
     if typed:
-        best = max(typed, key=lambda e: e.candidate_score)
+        best = max(typed, key=lambda e: e.candidate_score + chosen_by[id(e)])
         # A sentence of the asked type is preferred, unless one without a recognised candidate
         # reads clearly better (a name the extractor does not know); Vietnamese only: chosen on
         # the tune splits, where English gained nothing (eval/figures/selection_fit.md).
-        plain = max((e for e in evidence if e.candidate is None), key=lambda e: e.score, default=None)
+        plain = max(
+            (e for e in evidence if e.candidate is None),
+            key=lambda e: e.score + chosen_by[id(e)],
+            default=None,
+        )
         if (
             q.lang != "en"
             and q.kind in UNTYPED_KINDS
             and plain is not None
-            and plain.score > best.score + UNTYPED_MARGIN
+            and plain.score + chosen_by[id(plain)] > best.score + chosen_by[id(best)] + UNTYPED_MARGIN
         ):
             best = plain
     else:
-        best = max(evidence, key=lambda e: e.score, default=None)
+        best = max(evidence, key=lambda e: e.score + chosen_by[id(e)], default=None)
     if q.lang == "en" and q.kind == "number" and typed and embedder is not None:
         best = _unit_across_languages(q, typed, embedder)
     if q.lang == "en":
@@ -614,6 +630,24 @@ def compose(
             break
         budget -= max(4, (len(text) - MAX_TEXT) // len(chosen))
     return Answer(question, text[:MAX_TEXT], True, citations, kind=q.kind, lang=q.lang)
+
+
+def span_shares(scores: list[float | None], temperature: float = 1.0) -> list[float]:
+    """Each sentence's share of the span reader's choice: a softmax over the best span scores
+    (log-odds) of the sentences it read, 0 for one it did not read (None).
+
+    >>> [round(x, 3) for x in span_shares([2.0, 0.0, None, 2.0])]
+    [0.468, 0.063, 0.0, 0.468]
+    >>> span_shares([None]), span_shares([])
+    ([0.0], [])
+    """
+    read = [s for s in scores if s is not None]
+    if not read:
+        return [0.0] * len(scores)
+    top = max(read)
+    weights = [math.exp((s - top) / temperature) if s is not None else 0.0 for s in scores]
+    total = sum(weights)
+    return [w / total for w in weights]
 
 
 SELECTION_FILE = Path(__file__).parent.parent / "data" / "selection.json"

@@ -90,6 +90,7 @@ class Evidence:
     similarity: float = 0.0  # cosine to the question (English questions: the sentences embedded)
     embedded: bool = False  # among the sentences embedded for an English question
     span_belief: float = 0.0  # the span reader's P(answer in this sentence); 0 when not read
+    span_score: float | None = None  # its best span's log-odds here; None when not read
     span: tuple[int, int] | None = None  # its best span here, offsets in the source text
     listed: bool = False  # a sentence ending with ":" and the items after it (answer.with_list)
 
@@ -541,7 +542,7 @@ class Reader:
                     else None
                 )
                 if best is not None:
-                    ev.span_belief = spans.belief(best[0])
+                    ev.span_belief, ev.span_score = spans.belief(best[0]), best[0]
                     ev.span = (passage.start + best[1], passage.start + best[2])
                 out.append(ev)
         return out
