@@ -315,6 +315,11 @@ def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, questio
         # 000 counts Quận 1's "66 khu phố": the seeds count by "khu phố", so Tân Bình's "39 tổ
         # chức cơ sở" is no count of its khu phố
         "Tân Bình có bao nhiêu khu phố?",
+        # no seed writes "bệnh viện" or "đoàn viên": "39 tổ chức cơ sở", "51 tổ chức cơ sở" and
+        # "7.995 đảng viên mới" count other things (answer.UNIT_NAMED 2)
+        "Quận Tân Bình có bao nhiêu bệnh viện?",
+        "Quận 1 có bao nhiêu bệnh viện?",
+        "Năm 2023 thành phố kết nạp bao nhiêu đoàn viên?",
     ],
 )
 def test_a_place_or_thing_the_seeds_do_not_write_is_not_answered_for(assistant, question):
