@@ -320,6 +320,8 @@ def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, questio
         "Quận Tân Bình có bao nhiêu bệnh viện?",
         "Quận 1 có bao nhiêu bệnh viện?",
         "Năm 2023 thành phố kết nạp bao nhiêu đoàn viên?",
+        # in English, through the word's translations ("bệnh viện", "nhà thương", "y viện"): not "66 khu phố"
+        "How many hospitals are in District 1?",
     ],
 )
 def test_a_place_or_thing_the_seeds_do_not_write_is_not_answered_for(assistant, question):

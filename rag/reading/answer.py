@@ -28,7 +28,9 @@ from rag.reading.evidence import (
     counted_level,
     split_sentences,
     unit_match,
+    unit_phrases,
     unit_translated,
+    unit_translations,
 )
 from rag.reading.question import Question, named
 from rag.reading.subjects import folded_words, key_written, places
@@ -273,8 +275,10 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
     >>> _counted_named(analyse("Quận 1 có bao nhiêu bệnh viện?"), ev, d)
     True
     """
-    if q.lang == "en" or q.kind != "number" or not q.unit or q.measure or ev.candidate is None:
+    if q.kind != "number" or not q.unit or q.measure or ev.candidate is None:
         return True
+    if q.lang == "en":
+        return UNIT_NAMED != 2 or _counted_named_en(q, ev, documents)
     unit = ev.candidate.unit.split()
     if unit and (unit[0] == q.unit[0] or not unit[0][0].isalpha()):
         return True
@@ -284,6 +288,30 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
     if f" {' '.join(q.unit[:UNIT_HEAD])} " in written:
         return True
     return re.search(rf"\d {re.escape(q.unit[0])} ", written) is not None
+
+
+def _counted_named_en(q: Question, ev: Evidence, documents: Mapping[str, Document]) -> bool:
+    """`_counted_named` for an English "how many", read through the asked words' translations
+    (`unit_phrases`): judged only when every translation is of two syllables or more ("hospitals":
+    "bệnh viện", "nhà thương", "y viện"; "households" has "hộ", which a document may write in any
+    sense) and the figure's unit is too. Then a figure whose unit holds no syllable of them
+    ("66 khu phố") counts what is asked only in a document that writes one of them.
+
+    >>> from rag.reading.question import analyse
+    >>> d = {"r": Document("r", "Quận 1 có 66 khu phố và 6.949 đảng viên.", (), "")}
+    >>> ev = Evidence(Passage("r", d["r"].text, 0, 40), 0, 0, 40, d["r"].text, [])
+    >>> ev.candidate = extract.numbers(d["r"].text)[1]  # 66 khu phố
+    >>> [_counted_named_en(analyse(t), ev, d) for t in ("How many hospitals are in District 1?", "How many households?")]
+    [False, True]
+    """
+    phrases = unit_phrases(q.unit)
+    unit = ev.candidate.unit.split()
+    if not phrases or any(len(p.split()) < 2 for p in phrases) or len(unit) < 2 or not unit[0][0].isalpha():
+        return True
+    if any(w in unit_translations(q.unit) for w in unit):
+        return True
+    written = _document_words(documents[ev.passage.source].text)
+    return any(f" {p} " in written for p in phrases)
 
 
 def _named_in_document(q: Question, document: str) -> bool:

@@ -219,6 +219,17 @@ def unit_translations(unit: tuple[str, ...]) -> frozenset[str]:
     return frozenset(w for t in found for w in fold(t).lower().split()) | as_asked
 
 
+def unit_phrases(unit: tuple[str, ...]) -> tuple[str, ...]:
+    """The Vietnamese translations of an English question's asked unit as phrases (folded, lower
+    case), the first UNIT_TRANSLATIONS of each word.
+
+    >>> unit_phrases(("hospitals",))
+    ('benh vien', 'nha thuong', 'y vien')
+    """
+    found = glossary.translate(list(unit), UNIT_TRANSLATIONS, frozenset(word_list("questions.untranslated")))
+    return tuple(fold(t).lower() for t in found)
+
+
 def unit_translated(q: Question, unit: str) -> float:
     """How well a figure's unit (folded) says what an English "how many" asks: the share of its
     first words that are syllables of the asked words' translations, UNIT_EXTRA_WEIGHT less a word it adds
