@@ -32,7 +32,7 @@ from rag.reading.evidence import (
     unit_translated,
     unit_translations,
 )
-from rag.reading.question import Question, named
+from rag.reading.question import Question, drop_scale, named
 from rag.reading.subjects import folded_words, key_written, places
 from rag.records import Answer, Citation, Document, Passage
 
@@ -279,15 +279,20 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
         return True
     if q.lang == "en":
         return UNIT_NAMED != 2 or _counted_named_en(q, ev, documents)
-    unit = ev.candidate.unit.split()
-    if unit and (unit[0] == q.unit[0] or not unit[0][0].isalpha()):
+    # 2: what is counted, past its scale and before a name ("triệu bản", "người Úc": `counted_head`)
+    asked, unit = (
+        (q.head, drop_scale(ev.candidate.unit.split()))
+        if UNIT_NAMED == 2
+        else (q.unit, ev.candidate.unit.split())
+    )
+    if not asked or unit and (unit[0] == asked[0] or not unit[0][0].isalpha()):
         return True
-    if UNIT_NAMED == 2 and (len(q.unit) < 2 or len(unit) < 2):
+    if UNIT_NAMED == 2 and (len(asked) < 2 or len(unit) < 2):
         return True
     written = _document_words(documents[ev.passage.source].text)
-    if f" {' '.join(q.unit[:UNIT_HEAD])} " in written:
+    if f" {' '.join(asked[:UNIT_HEAD])} " in written:
         return True
-    return re.search(rf"\d {re.escape(q.unit[0])} ", written) is not None
+    return re.search(rf"\d {re.escape(asked[0])} ", written) is not None
 
 
 def _counted_named_en(q: Question, ev: Evidence, documents: Mapping[str, Document]) -> bool:

@@ -19,7 +19,16 @@ from rag.language.normalize import bigrams, fold, spelling, strip_marks_aligned,
 from rag.language.words import words as word_list
 from rag.model import spans
 from rag.reading import extract
-from rag.reading.question import Question, analyse, deputy_before, find_phrase, measures, plain_words, roles
+from rag.reading.question import (
+    Question,
+    analyse,
+    deputy_before,
+    drop_scale,
+    find_phrase,
+    measures,
+    plain_words,
+    roles,
+)
 from rag.reading.subjects import LEVELS, named_places, owner_elsewhere, places
 from rag.records import Passage
 
@@ -348,15 +357,16 @@ def same_count(asked: Sequence[str], unit: str) -> bool:
     >>> same_count(("ho", "gia", "dinh"), "ho"), same_count(("khu", "pho"), "khu dan cu"), same_count(("khu", "pho"), "khu pho van hoa")
     (True, False, True)
     """
-    words = unit.split()
+    words = drop_scale(unit.split())
     n = min(len(asked), len(words), 2)
     return n > 0 and tuple(asked[:n]) == tuple(words[:n])
 
 
 def counted_unit(q: Question, texts: Sequence[str]) -> tuple[str, ...]:
-    """What a Vietnamese "how many" counts when `texts` count by it: a unit of two words or more
-    ("khu phố", not "người", which counts anyone) whose first two words one of their figures
-    carries, else (). Then only figures of that unit answer: "Tân Bình có bao nhiêu khu
+    """What a Vietnamese "how many" counts (`Question.head`: "bản ghi" of "triệu bản ghi", "người"
+    of "người Úc") when `texts` count by it: a unit of two words or more ("khu phố", not
+    "người", which counts anyone) whose first two words one of their figures carries, past its
+    scale, else (). Then only figures of that unit answer: "Tân Bình có bao nhiêu khu
     phố?" is not "39 tổ chức cơ sở"; where nothing is counted so ("bao nhiêu tiếng", "4 giờ"),
     figures of other units still may.
 
@@ -365,11 +375,11 @@ def counted_unit(q: Question, texts: Sequence[str]) -> tuple[str, ...]:
     >>> counted_unit(q, ["Quận 1 có 66 khu phố."]), counted_unit(q, ["Có 39 tổ chức cơ sở."])
     (('khu', 'pho'), ())
     """
-    if len(q.unit) < 2 or q.lang == "en" or q.wants_percent or counted_level(q):
+    if len(q.head) < 2 or q.lang == "en" or q.wants_percent or counted_level(q):
         return ()
     for text in texts:
-        if any(c.unit.split()[:2] == list(q.unit[:2]) for c in extract.numbers(text)):
-            return q.unit
+        if any(drop_scale(c.unit.split())[:2] == q.head[:2] for c in extract.numbers(text)):
+            return q.head
     return ()
 
 
@@ -733,10 +743,16 @@ def _best_candidate(
         for total, part in part_of_total(text, found).items():
             if _predicate_after(q, text, found[total]):
                 scored[part] = max(scored[part], scored[total] + 1e-6)
-    # What the passages count by is what answers (`counted_unit`); a figure written without a
-    # unit ("từ 16.500 đến 47.000 cá thể") may be one. Chosen after the fits, which read every
-    # figure of the sentence ("05 tập thể, 06 cá nhân …": `figure_groups`).
-    keep = [k for k, c in enumerate(found) if not q.counted or not c.unit or same_count(q.counted, c.unit)]
+    # What the passages count by is what answers (`counted_unit`): a figure of another thing of
+    # two words or more ("39 tổ chức cơ sở" for "khu phố") does not. One written without a unit
+    # ("từ 16.500 đến 47.000 cá thể") or in one word, maybe a synonym ("65 triệu album" for "bản
+    # ghi"), may still. Chosen after the fits, which read every figure of the sentence ("05 tập
+    # thể, 06 cá nhân …": `figure_groups`).
+    keep = [
+        k
+        for k, c in enumerate(found)
+        if not q.counted or len(drop_scale(c.unit.split())) < 2 or same_count(q.counted, c.unit)
+    ]
     if not keep:
         return None
     i = max(keep, key=lambda k: (scored[k], -k))

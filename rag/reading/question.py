@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +81,7 @@ class Question:
     # What is counted, when the retrieved text counts by it ("66 khu phố"): only figures of that
     # unit answer (evidence.counted_unit, Reader.learn).
     counted: tuple[str, ...] = ()
+    head: tuple[str, ...] = ()  # the thing counted, past its scale and before a name (`counted_head`)
 
 
 def _is_question_word(word: str, folded: str, cue_words: set[str]) -> bool:
@@ -334,6 +336,7 @@ def analyse(text: str) -> Question:
         content=content,
         numbers=numbers,
         unit=unit,
+        head=counted_head(text, unit),
         names=tuple(text[c.start : c.end] for c in people(text)) if kind == "role" else (),
         measure=asked_measure(text) if kind == "number" else "",
         role=role,
@@ -354,6 +357,35 @@ _COUNT_CUE = re.compile(r"(?<!\w)(?:bao nhieu|how many|how much|number of)\s+([^
 _UNIT_END_WORDS = words("unit_ends.both") + words("unit_ends.question")
 _UNIT_END = frozenset(fold(w) for w in _UNIT_END_WORDS)
 _UNIT_END_WRITTEN = frozenset(w.lower() for w in _UNIT_END_WORDS)
+
+
+_MAGNITUDES = frozenset(fold(w) for w in words("answers.magnitudes"))
+
+
+def drop_scale(unit: Sequence[str]) -> tuple[str, ...]:
+    """A unit (folded words) without the words that scale its count: "triệu bản" is "bản"."""
+    i = 0
+    while i < len(unit) and unit[i] in _MAGNITUDES:
+        i += 1
+    return tuple(unit[i:])
+
+
+def counted_head(text: str, unit: tuple[str, ...]) -> tuple[str, ...]:
+    """The thing a "how many" counts: its asked unit past the words that scale it
+    (`drop_scale`), up to a word the question capitalises, which names whose it is ("người Úc",
+    "người Hoa": people, counted as "người").
+
+    >>> counted_head("Springsteen đã bán bao nhiêu triệu bản ghi?", ("trieu", "ban", "ghi"))
+    ('ban', 'ghi')
+    >>> counted_head("Có bao nhiêu người Úc bị bắt?", ("nguoi", "uc"))
+    ('nguoi',)
+    """
+    head = drop_scale(unit)
+    capitalised = {fold(w.strip('?.,;:!()“”"')).lower() for w in text.split()[1:] if w[:1].isupper()}
+    for i, w in enumerate(head):
+        if i and w in capitalised:
+            return head[:i]
+    return head
 
 
 def asked_unit(text: str) -> tuple[str, ...]:
