@@ -190,9 +190,18 @@ def named_places(question: str, texts: Sequence[str], asked: Sequence[Place] = (
     >>> named_places("Nguyễn Văn A là ai? Quận 1?", texts)
     []
     """
+    written = nfc(question)
+    folded = fold(written)
+    runs = [
+        m
+        for m in _CAPITALISED.finditer(folded)
+        if not any(a.start <= m.start() < a.end or m.start() <= a.start < m.end() for a in asked)
+    ]
+    if not runs:
+        return []  # the texts are read only for a name the question writes
     levels: dict[str, set[str]] = {}
-    for text in texts:
-        for p in places(text):
+    for passage in texts:
+        for p in places(passage):
             if p.key.isdigit():
                 continue
             # A name runs on into the capitalised words after it ("thành phố Hồ Chí Minh
@@ -200,12 +209,8 @@ def named_places(question: str, texts: Sequence[str], asked: Sequence[Place] = (
             key = p.key.split()
             for n in range(min(2, len(key)), len(key) + 1):
                 levels.setdefault(" ".join(key[:n]), set()).add(p.level)
-    text = nfc(question)
-    folded = fold(text)
     found: list[Place] = []
-    for m in _CAPITALISED.finditer(folded):
-        if any(a.start <= m.start() < a.end or m.start() <= a.start < m.end() for a in asked):
-            continue
+    for m in runs:
         words = [(w.start(), w.end()) for w in _WORD.finditer(m.group())]
         # The longest part first: "Tan Binh" before "Binh".
         parts = sorted(
@@ -219,7 +224,7 @@ def named_places(question: str, texts: Sequence[str], asked: Sequence[Place] = (
             if key not in levels or any(x < b and a < y for x, y in taken):
                 continue
             taken.append((a, b))
-            found.extend(Place(level, key, a, b, text[a:b]) for level in sorted(levels[key]))
+            found.extend(Place(level, key, a, b, written[a:b]) for level in sorted(levels[key]))
     return sorted(found, key=lambda p: p.start)
 
 
