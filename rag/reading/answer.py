@@ -261,8 +261,8 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
     ("tiếng" may be counted in "giờ"), or when its document writes the thing asked (its
     first UNIT_HEAD words as a phrase, or its first word as some figure's unit): then a figure in
     another unit may still count it. "Quận 1 có bao nhiêu bệnh viện?" is not answered "6.949 đảng
-    viên" from a report that never writes "bệnh viện". English questions are not judged: their
-    asked words are read through translations, which miss too often to decline on.
+    viên" from a report that never writes "bệnh viện". English questions are judged only with
+    UNIT_NAMED 2, through their asked words' translations (`_counted_named_en`).
 
     >>> from rag.reading.question import analyse
     >>> d = {"r": Document("r", "Quận 1 có 6.949 đảng viên, 30 người và dịch bệnh.", (), "")}

@@ -63,7 +63,7 @@ FIGURE_GROUPS = 1
 # proximity (_best_candidate); 0: they do, as before.
 OWNER_NOT_NEAR = 1
 # 1: a "how many" question's capitalised words that the retrieved passages write as a place
-# ("Tan Binh", "quận Tân Bình") are an asked place (Reader.learn_places); 0: only places written
+# ("Tan Binh", "quận Tân Bình") are an asked place (Reader.learn); 0: only places written
 # with their head ("quận", "District") are asked, as before.
 NAMED_PLACES = 1
 # 1: a "how many" whose unit the retrieved passages count by takes only figures of that unit
@@ -213,30 +213,28 @@ def unit_match(asked: tuple[str, ...], unit: str) -> float:
 
 
 @lru_cache(maxsize=256)
-def unit_translations(unit: tuple[str, ...]) -> frozenset[str]:
-    """The syllables (folded) of the Vietnamese translations of an English question's asked unit,
-    the first UNIT_TRANSLATIONS of each word (rag/language/glossary.py), and the asked words
-    themselves, singular too: Vietnamese writes "60 website", "5 video" as English does.
-
-    >>> sorted(w for w in unit_translations(("websites",)) if w.startswith("web"))
-    ['website', 'websites']
-    """
-    found = glossary.translate(list(unit), UNIT_TRANSLATIONS, frozenset(word_list("questions.untranslated")))
-    as_asked = {
-        w for word in unit for w in (word, word[:-1] if len(word) > 3 and word.endswith("s") else word)
-    }
-    return frozenset(w for t in found for w in fold(t).lower().split()) | as_asked
-
-
 def unit_phrases(unit: tuple[str, ...]) -> tuple[str, ...]:
     """The Vietnamese translations of an English question's asked unit as phrases (folded, lower
-    case), the first UNIT_TRANSLATIONS of each word.
+    case), the first UNIT_TRANSLATIONS of each word (rag/language/glossary.py).
 
     >>> unit_phrases(("hospitals",))
     ('benh vien', 'nha thuong', 'y vien')
     """
     found = glossary.translate(list(unit), UNIT_TRANSLATIONS, frozenset(word_list("questions.untranslated")))
     return tuple(fold(t).lower() for t in found)
+
+
+def unit_translations(unit: tuple[str, ...]) -> frozenset[str]:
+    """The syllables of `unit_phrases`, and the asked words themselves, singular too: Vietnamese
+    writes "60 website", "5 video" as English does.
+
+    >>> sorted(w for w in unit_translations(("websites",)) if w.startswith("web"))
+    ['website', 'websites']
+    """
+    as_asked = {
+        w for word in unit for w in (word, word[:-1] if len(word) > 3 and word.endswith("s") else word)
+    }
+    return frozenset(w for t in unit_phrases(unit) for w in t.split()) | as_asked
 
 
 def unit_translated(q: Question, unit: str) -> float:
