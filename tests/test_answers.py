@@ -52,8 +52,27 @@ def test_every_marker_maps_to_a_citation_that_round_trips(assistant):
 
 def test_conflicting_figures_are_all_shown(assistant):
     answer = assistant.ask("Quận 1 có bao nhiêu đảng viên?")
-    assert "8.033" in answer.text and "6.949" in answer.text
+    # 000's "6.551 đảng viên trên tổng số 6.949 đảng viên … đã tham gia nghiên cứu": the question
+    # says nothing of studying, so the total is the figure shown beside 8.033, not its part
+    head = answer.text.split("“")[0]
+    assert "8.033" in head and "6.949" in head and "6.551" not in head, answer.text
     assert len(answer.citations) == 2
+
+
+def test_a_total_s_part_answers_what_the_part_did(assistant):
+    for question in (
+        "Quận 1 có bao nhiêu đảng viên đã tham gia học tập nghị quyết?",
+        "Bao nhiêu đảng viên quận 1 tham gia nghiên cứu nghị quyết?",  # no "đã": said all the same
+    ):
+        answer = assistant.ask(question)
+        assert answer.found and answer.text.startswith("6.551 đảng viên"), answer.text
+
+
+def test_a_figure_in_square_kilometres_counts_nothing(rules_decide):
+    text = "Quận 1 có diện tích tự nhiên 7.718 km2, với 10 phường và 66 khu phố."
+    answer = _compose("Quận 1 có bao nhiêu hộ?", text)
+    assert "7.718" not in answer.text.split("“")[0], answer.text
+    assert _compose("Diện tích quận 1 là bao nhiêu km2?", text).text.startswith("7.718 km2"), answer.text
 
 
 def test_near_duplicates_merge_into_one_citation(assistant):
@@ -322,6 +341,8 @@ def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, questio
         "Năm 2023 thành phố kết nạp bao nhiêu đoàn viên?",
         # in English, through the word's translations ("bệnh viện", "nhà thương", "y viện"): not "66 khu phố"
         "How many hospitals are in District 1?",
+        # stop 20. "51 tổ chức cơ sở" is another kind of "tổ chức"; no seed writes "tổ chức tôn giáo"
+        "Quận 1 có bao nhiêu tổ chức tôn giáo?",
     ],
 )
 def test_a_place_or_thing_the_seeds_do_not_write_is_not_answered_for(assistant, question):

@@ -60,6 +60,11 @@ OPENING_CHARS = 300  # a document's opening, where it names what it is about (0:
 # "giờ"): tune answers equal (one wrong answer declined), seeds' new-user questions +3. 0: off.
 UNIT_NAMED = 2
 UNIT_HEAD = 2  # the asked unit's first words that name the thing counted
+# A figure whose unit starts as the asked thing does and then names another kind of it ("51 tổ
+# chức cơ sở" for "bao nhiêu tổ chức tôn giáo") counts it only in a document that writes the
+# asked words up to where they part ("tổ chức tôn"; `_counted_named`, stop 20). 0: the first
+# word agreeing is enough, as before.
+UNIT_MODIFIER = 1
 UNTYPED_MARGIN = 0.3  # how much better a sentence without a typed candidate must score to be taken
 UNTYPED_KINDS = ("date", "person", "role")  # question kinds where it may be
 # Vietnamese evidence sentences also read by embedding (0: off); chosen on the tune splits.
@@ -256,7 +261,8 @@ def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) 
 
 def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document]) -> bool:
     """Whether a Vietnamese "how many" question's counted thing can be what the evidence's figure
-    counts. It can when the figure's unit starts as the asked one does, or is a symbol ("%",
+    counts. It can when the figure's unit starts as the asked one does (where both go on, on
+    alike words: UNIT_MODIFIER), or is a symbol ("%",
     "°C": a measure, not a thing counted), or (UNIT_NAMED 2) when either is a single word
     ("tiếng" may be counted in "giờ"), or when its document writes the thing asked (its
     first UNIT_HEAD words as a phrase, or its first word as some figure's unit): then a figure in
@@ -274,6 +280,11 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
     >>> ev.candidate = extract.numbers(d["r"].text)[2]  # 30 người: one word, a synonym may count it
     >>> _counted_named(analyse("Quận 1 có bao nhiêu bệnh viện?"), ev, d)
     True
+    >>> d = {"r": Document("r", "Quận 1 có 51 tổ chức cơ sở đảng và nhiều cơ sở tôn giáo.", (), "")}
+    >>> ev = Evidence(Passage("r", d["r"].text, 0, 56), 0, 0, 56, d["r"].text, [])
+    >>> ev.candidate = extract.numbers(d["r"].text)[1]  # 51 tổ chức cơ sở: another kind of "tổ chức"
+    >>> [_counted_named(analyse(t), ev, d) for t in ("Quận 1 có bao nhiêu tổ chức tôn giáo?", "Quận 1 có bao nhiêu tổ chức cơ sở?")]
+    [False, True]
     """
     if q.kind != "number" or not q.unit or q.measure or ev.candidate is None:
         return True
@@ -285,11 +296,17 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
         if UNIT_NAMED == 2
         else (q.unit, ev.candidate.unit.split())
     )
-    if not asked or unit and (unit[0] == asked[0] or not unit[0][0].isalpha()):
+    if not asked or unit and not unit[0][0].isalpha():
+        return True
+    agreed = next((i for i, (a, b) in enumerate(zip(asked, unit)) if a != b), min(len(asked), len(unit)))
+    parted = UNIT_MODIFIER and UNIT_NAMED == 2 and agreed < min(len(asked), len(unit))
+    if agreed and not parted:
         return True
     if UNIT_NAMED == 2 and (len(asked) < 2 or len(unit) < 2):
         return True
     written = _document_words(documents[ev.passage.source].text)
+    if agreed:  # the same kind of thing, then another one of it: the asked one must be written
+        return f" {' '.join(asked[: max(agreed + 1, UNIT_HEAD)])} " in written
     if f" {' '.join(asked[:UNIT_HEAD])} " in written:
         return True
     return re.search(rf"\d {re.escape(asked[0])} ", written) is not None

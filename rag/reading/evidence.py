@@ -69,6 +69,14 @@ NAMED_PLACES = 1
 # 1: a "how many" whose unit the retrieved passages count by takes only figures of that unit
 # (`counted_unit`); 0: any figure, ranked by how well its unit fits, as before.
 COUNTED_UNITS = 1
+# 1: a total's part ("6.551 đảng viên trên tổng số 6.949 đảng viên … đã tham gia học tập") counts
+# only those who did what follows the total; a question that says none of it asks the total
+# and one that says some of it asks the part (`part_asked`, stop 20); 0: the part is read as
+# any figure, as before.
+TOTAL_ASKED = 1
+# 1: a "how many" of a thing takes no figure written in an area's or density's units
+# (`counts_thing`, rag/data/measures.json `counts_nothing`; stop 20); 0: it may, as before.
+MEASURES_COUNT_NOTHING = 1
 _CLAUSE_MARK = re.compile(r"[,;:]")
 MIN_SENTENCE_WORDS = 3  # shorter "sentences" are list numbers and headings, not evidence
 # The span reader reads a question typed without diacritics against the passage with its
@@ -281,15 +289,43 @@ def fits_measure(measure: str, sentence: str, figure: extract.Candidate) -> bool
     """
     if not measure:
         return True
+    return _in_units(measures()[measure], _after_number(sentence, figure))
+
+
+def _after_number(sentence: str, figure: extract.Candidate) -> str:
     number_end = figure.start + len(figure.text.split(None, 1)[0])  # a wrapped line breaks at "\n"
-    after = " ".join(fold(sentence[number_end : number_end + 32]).lower().split())
-    spec = measures()[measure]
+    return " ".join(fold(sentence[number_end : number_end + 32]).lower().split())
+
+
+def _in_units(spec: dict, after: str) -> bool:
+    """Whether the folded text `after` a number starts with one of the measure's units."""
     for unit in spec["units"]:
         m = re.match(rf"\s*{re.escape(unit)}(?![a-z])", after)
         if m:
             rest = after[m.end() :]
             return not any(re.match(rf"\s*{re.escape(w)}(?![a-z])", rest) for w in spec.get("not_after", ()))
     return False
+
+
+def counts_thing(q: Question, sentence: str, figure: extract.Candidate) -> bool:
+    """Whether a figure can count the thing a "how many" asks: not one written in the units of a
+    measure that counts nothing (`measures.json` `counts_nothing`: "7.718 km2" for "bao nhiêu
+    hộ"), unless those units are what is asked ("bao nhiêu km2", "how many square kilometres").
+
+    >>> from rag.reading.question import analyse
+    >>> s = "Quận có diện tích 7.718 km2, với 66 khu phố."
+    >>> [[counts_thing(analyse(t), s, c) for c in extract.numbers(s)] for t in ("Quận có bao nhiêu hộ?", "Quận rộng bao nhiêu km2?")]
+    [[False, True], [True, True]]
+    """
+    if not MEASURES_COUNT_NOTHING or not q.unit or q.measure:
+        return True
+    asked = " ".join(q.unit).lower()
+    return not any(
+        spec.get("counts_nothing")
+        and _in_units(spec, _after_number(sentence, figure))
+        and not _in_units(spec, asked)
+        for spec in measures().values()
+    )
 
 
 def role_fit(q: Question, person: extract.Candidate) -> bool | None:
@@ -416,6 +452,7 @@ def candidates(q: Question, sentence: str) -> list[extract.Candidate]:
             if not own_figure(q, c)
             and not any(p.start <= c.start < p.end for p in named)
             and fits_measure(q.measure, sentence, c)
+            and counts_thing(q, sentence, c)
             and not owner_elsewhere(q.places, named, c.start)
         ]
         if q.wants_percent and any(c.unit == "%" for c in found):
@@ -673,6 +710,29 @@ def _predicate_after(q: Question, text: str, total: extract.Candidate) -> bool:
     return bool(done & {fold(w).lower() for w in terms(text[total.end :])})
 
 
+def part_asked(q: Question, text: str, total: extract.Candidate) -> bool | None:
+    """Whether the question asks what a total's part did, as the sentence says it after the
+    total (its words past one of `words.toml` `answers.predicate_marks`): True when the question
+    says some of it (past what it counts and the places it names), False when none, None when the
+    sentence says nothing done.
+
+    >>> from rag.reading.question import analyse
+    >>> s = "Có 6.551 đảng viên trên tổng số 6.949 đảng viên toàn Đảng bộ quận 1 đã tham gia học tập."
+    >>> total = extract.numbers(s)[1]
+    >>> asked = ("Quận 1 có bao nhiêu đảng viên?", "Bao nhiêu đảng viên quận 1 tham gia học tập?")
+    >>> [part_asked(analyse(t), s, total) for t in asked], part_asked(analyse(asked[0]), "Có 5 người trong số 9 người.", total)
+    ([False, True], None)
+    """
+    marks = set(word_list("answers.predicate_marks"))  # as written: "đang" is no "đảng"
+    after = [w.lower() for w in terms(text[total.end :])]
+    opened = next((i for i, w in enumerate(after) if w in marks), None)
+    if opened is None:
+        return None
+    named = {w for p in q.places for w in fold(p.text).lower().split()}
+    said = {w for w in q.content if "_" not in w and w not in q.unit and w not in named}
+    return bool(said & {fold(w) for w in after[opened + 1 :]})
+
+
 def _best_candidate(
     q: Question, text: str, words: list[str], weights: dict[str, float], idf
 ) -> tuple[extract.Candidate, float] | None:
@@ -739,8 +799,11 @@ def _best_candidate(
         scored.append(local)
     if q.kind == "number" and q.lang != "en":
         for total, part in part_of_total(text, found).items():
-            if _predicate_after(q, text, found[total]):
+            done = part_asked(q, text, found[total]) if TOTAL_ASKED else None
+            if _predicate_after(q, text, found[total]) or done:
                 scored[part] = max(scored[part], scored[total] + 1e-6)
+            elif done is False:
+                scored[total] = max(scored[total], scored[part] + 1e-6)
     # What the passages count by is what answers (`counted_unit`): a figure of another thing of
     # two words or more ("39 tổ chức cơ sở" for "khu phố") does not. One written without a unit
     # ("từ 16.500 đến 47.000 cá thể") or in one word, maybe a synonym ("65 triệu album" for "bản
