@@ -319,11 +319,9 @@ def counts_thing(q: Question, sentence: str, figure: extract.Candidate) -> bool:
     """
     if not MEASURES_COUNT_NOTHING or not q.unit or q.measure:
         return True
-    asked = " ".join(q.unit).lower()
+    asked, after = " ".join(q.unit).lower(), _after_number(sentence, figure)
     return not any(
-        spec.get("counts_nothing")
-        and _in_units(spec, _after_number(sentence, figure))
-        and not _in_units(spec, asked)
+        spec.get("counts_nothing") and _in_units(spec, after) and not _in_units(spec, asked)
         for spec in measures().values()
     )
 
@@ -688,6 +686,11 @@ def _total_joins() -> frozenset[str]:
     return frozenset(" ".join(fold(w).lower().split()) for w in word_list("answers.part_of_total"))
 
 
+@lru_cache(maxsize=1)
+def _predicate_marks() -> frozenset[str]:
+    return frozenset(word_list("answers.predicate_marks"))  # as written: "đang" is no "đảng"
+
+
 def _predicate_after(q: Question, text: str, total: extract.Candidate) -> bool:
     """Whether what the question says its counted subject did (its words after one of
     `words.toml` `answers.predicate_marks`, "đã tham gia học tập") is written after a total:
@@ -700,7 +703,7 @@ def _predicate_after(q: Question, text: str, total: extract.Candidate) -> bool:
     >>> [_predicate_after(analyse(t), s, total) for t in ("Bao nhiêu đảng viên đã tham gia học tập?", "Đảng bộ có bao nhiêu đảng viên?")]
     [True, False]
     """
-    marks = set(word_list("answers.predicate_marks"))  # as written: "đang" is no "đảng"
+    marks = _predicate_marks()
     written = [w.lower() for w in terms(q.text)]
     opened = next((i for i, w in enumerate(written) if w in marks), None)
     if opened is None:
@@ -723,7 +726,7 @@ def part_asked(q: Question, text: str, total: extract.Candidate) -> bool | None:
     >>> [part_asked(analyse(t), s, total) for t in asked], part_asked(analyse(asked[0]), "Có 5 người trong số 9 người.", total)
     ([False, True], None)
     """
-    marks = set(word_list("answers.predicate_marks"))  # as written: "đang" is no "đảng"
+    marks = _predicate_marks()
     after = [w.lower() for w in terms(text[total.end :])]
     opened = next((i for i, w in enumerate(after) if w in marks), None)
     if opened is None:
