@@ -56,6 +56,10 @@ def evaluate_one(assistant: Assistant, q: dict) -> dict:
         "id": q["id"], "kind": q["kind"], "lang": q["lang"], "question": q["question"], "answers": q["answers"],
         "rewritten": answer.rewritten, "answerable": answerable, "found": answer.found,
         "correct": bool(correct), "answer": answer.text,
+        # How well the short answer alone answers (0 when declined or without one): item 6 of
+        # issue 12 asks for the span that answers, not only its sentence.
+        "short_f1": (metrics.token_f1(metrics.short_answer(answer.text), q["answers"]) if answer.found else 0.0)
+        if answerable else None,
         "cited_sources": sorted(cited),
         "citation_ok": (bool(cited & expected) and round_trip) if answerable and answer.found else None,
         "offsets_ok": round_trip,
@@ -79,6 +83,7 @@ def summarise(results: list[dict]) -> dict:
             "answer_accuracy": _mean(r["correct"] for r in rows),
             "answer_on_answerable": _mean(r["correct"] for r in rows if r["answerable"]),
             "found_on_answerable": _mean(r["found"] for r in rows if r["answerable"]),
+            "short_f1_on_answerable": _mean(r.get("short_f1") for r in rows if r["answerable"]),
             "citation_accuracy": _mean(r["citation_ok"] for r in rows),
             "hit@1": _mean(r["hit@1"] for r in rows),
             "hit@5": _mean(r["hit@5"] for r in rows),

@@ -35,6 +35,46 @@ def answer_matches(text: str, accepted: list[str]) -> bool:
     return False
 
 
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def short_answer(text: str) -> str:
+    """The short answer an answer text opens with: what comes before its first quote, without
+    the [n] markers ("" when it opens with the quote: no short answer).
+
+    >>> short_answer('8.033 đảng viên [1]. “Quận 1 có 8.033 đảng viên.” [1]')
+    '8.033 đảng viên'
+    >>> short_answer('“Câu trích.” [1]'), short_answer("Không có trong tài liệu.")
+    ('', 'Không có trong tài liệu')
+    """
+    head = text.split("“", 1)[0]
+    return " ".join(_MARKER.sub("", head).split()).strip(" .;")
+
+
+def _answer_words(text: str) -> list[str]:
+    """Lower-cased words without punctuation, numbers canonical (SQuAD-style normalisation)."""
+    text = _NUMBER.sub(lambda m: normalize_number(m.group()), nfc(text).lower())
+    return re.findall(r"[^\W_]+", text)
+
+
+def token_f1(predicted: str, accepted: list[str]) -> float:
+    """The best word-overlap F1 of `predicted` against the accepted answers (as SQuAD and MLQA
+    score a short answer; punctuation and case ignored, `8.033` = `8,033`).
+
+    >>> token_f1("năm 1949", ["1949,"]), token_f1("Somalia", ["Somalia."]), token_f1("", ["x"])
+    (0.667, 1.0, 0.0)
+    """
+    got = _answer_words(predicted)
+    best = 0.0
+    for answer in accepted:
+        want = _answer_words(answer)
+        common = sum(min(got.count(w), want.count(w)) for w in set(want))
+        if common:
+            p, r = common / len(got), common / len(want)
+            best = max(best, 2 * p * r / (p + r))
+    return round(best, 3)
+
+
 def reciprocal_rank(ranked: list[str], relevant: set[str], k: int = 10) -> float:
     """1/rank of the first relevant item in the top k, else 0.
 

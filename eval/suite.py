@@ -272,8 +272,8 @@ def report(results: list[dict]) -> dict:
 
 
 def table(name: str, rep: dict) -> str:
-    lines = [f"\n{name}", "| side | lang | n | hit@1 | hit@5 | answer (answerable) | found (answerable) "
-             "| abstention P / R | median / p95 ms |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [f"\n{name}", "| side | lang | n | hit@1 | hit@5 | answer (answerable) | short answer F1 "
+             "| found (answerable) | abstention P / R | median / p95 ms |", "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for sname in [n for n in ("tune", "check", "all") if n in rep]:
         s = rep[sname]
         blocks = {"all": s} | s["by_lang"]
@@ -283,7 +283,7 @@ def table(name: str, rep: dict) -> str:
             absn = f"{ab['precision']} / {ab['recall']}" if ab and (ab["tp"] + ab["fn"]) else "–"
             lines.append(
                 f"| {sname} | {lang} | {rows_ab['n']} | {b['hit@1']} | {b['hit@5']} | {b['answer_on_answerable']} | "
-                f"{b['found_on_answerable']} | {absn} | {b['median_ms']} / {b['p95_ms']} |"
+                f"{b['short_f1_on_answerable']} | {b['found_on_answerable']} | {absn} | {b['median_ms']} / {b['p95_ms']} |"
             )
     return "\n".join(lines)
 
@@ -292,8 +292,8 @@ def subsets_table(name: str, results: list[dict]) -> str:
     """One set's Markdown table by side and language, with the Vietnamese questions whose
     English form was asked too (the same questions in both languages)."""
     english = {r["id"].rsplit("-", 1)[0] for r in results if r["lang"] == "en"}
-    lines = [f"\n{name}", "| subset | n | hit@1 | hit@5 | answer (answerable) | found (answerable) | abstention P / R |",
-             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [f"\n{name}", "| subset | n | hit@1 | hit@5 | answer (answerable) | short answer F1 | found (answerable) "
+             "| abstention P / R |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for sname in ("tune", "check"):
         rows = [r for r in results if r["side"] == sname]
         groups = [(sname, rows)] + [(f"{sname} {lang}", [r for r in rows if r["lang"] == lang])
@@ -308,7 +308,7 @@ def subsets_table(name: str, results: list[dict]) -> str:
             ab = s["abstention"]
             absn = f"{ab['precision']} / {ab['recall']}" if ab["tp"] + ab["fn"] else "–"
             lines.append(f"| {label} | {s['n']} | {s['hit@1']} | {s['hit@5']} | {s['answer_on_answerable']} | "
-                         f"{s['found_on_answerable']} | {absn} |")  # fmt: skip
+                         f"{s['short_f1_on_answerable']} | {s['found_on_answerable']} | {absn} |")  # fmt: skip
     return "\n".join(lines)
 
 

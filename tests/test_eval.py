@@ -23,6 +23,16 @@ def test_number_formats_match():
     assert not metrics.answer_matches("Tài liệu không có thông tin", ["Tô Thị Bích Châu"])
 
 
+def test_the_short_answer_is_scored_by_word_overlap():
+    text = "Các nguồn ghi khác nhau: 6.949 đảng viên [1]; 8.033 đảng viên [2]. “…” [1] “…” [2]"
+    assert metrics.short_answer(text) == "Các nguồn ghi khác nhau: 6.949 đảng viên; 8.033 đảng viên"
+    assert metrics.short_answer("“Chỉ một câu trích.” [1]") == ""
+    # "8,033 đảng viên" against "8.033": 1 word of 3 said, the 1 wanted found: F1 2 * 1/3 * 1 / (4/3)
+    assert metrics.token_f1("8,033 đảng viên", ["8.033"]) == 0.5
+    assert metrics.token_f1("Hoàng thân Adolf", ["Adolf xứ Schaumburg", "Hoàng thân Adolf."]) == 1.0
+    assert metrics.token_f1("Nhà Trắng", ["Điện Kremlin"]) == 0.0
+
+
 def test_abstention_confusion_matrix():
     should = [True, True, True, False, False, False, False]
     did = [True, True, False, True, False, False, False]
@@ -56,6 +66,7 @@ def test_script_end_to_end(seeds_index, tmp_path, capsys):
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["n"] == 3 and summary["answer_accuracy"] == 1.0
+    assert 0.0 < summary["short_f1_on_answerable"] <= 1.0
     assert summary["abstention"]["tp"] == 1 and summary["by_kind"]["followup"]["answer_accuracy"] == 1.0
     results = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert results[1]["rewritten"] == "quận Tân Bình có bao nhiêu đảng viên?"
