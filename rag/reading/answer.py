@@ -33,7 +33,7 @@ from rag.reading.evidence import (
     unit_translations,
 )
 from rag.reading.question import Question, drop_scale, named
-from rag.reading.subjects import folded_words, key_written, places
+from rag.reading.subjects import LEVELS, folded_words, key_written, places
 from rag.records import Answer, Citation, Document, Passage
 
 CANDIDATES = 8  # passages read for evidence
@@ -232,6 +232,13 @@ def _conflicts(
     return out
 
 
+# 1: of the numbers a question writes, only those that name a place ("quận 1", "District 3") must
+# be written near the evidence; a year or a quantity ("năm 2005", "dưới 6 tuổi") is the
+# question's condition, which the evidence may write otherwise ("Tháng 2 năm 2005", "nhỏ hơn 6
+# tuổi", "thập niên"), and is left to the calibrated decision. 0: every number, as before.
+PLACE_NUMBERS_ONLY = 1
+
+
 def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) -> bool:
     r"""Numbers named in the question ("quận 3") must be written near the evidence, and the
     places it names where `_places_present` and `_named_in_document` say.
@@ -246,6 +253,12 @@ def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) 
     >>> ev = Evidence(Passage("r", "Có 10 phường.", 429, 442), 0, 429, 442, "Có 10 phường.", [])
     >>> [_numbers_present(analyse(t), ev, d) for t in ("Quận 1 có bao nhiêu phường?", "Quận 5 có bao nhiêu phường?")]
     [True, False]
+
+    A year or a quantity the question writes is its condition, not a place's name
+    (PLACE_NUMBERS_ONLY): the evidence may write it otherwise, and the calibrated decision reads it.
+
+    >>> _numbers_present(analyse("Quận 1 có bao nhiêu phường năm 2021?"), ev, d)
+    True
     """
     text = documents[ev.passage.source].text
     context = text[max(0, ev.start - CONTEXT_CHARS) : ev.end]
@@ -256,7 +269,8 @@ def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) 
     near = {fold(w) for w in terms(context)}
     opening = set(_number_pairs(text[:OPENING_CHARS]))
     asked = dict(_number_pairs(q.text)[::-1])  # a number and the word before it in the question
-    return all(n in near or (n in asked and (n, asked[n]) in opening) for n in q.numbers)
+    required = [n for n in q.numbers if not PLACE_NUMBERS_ONLY or asked.get(n, "").lower() in LEVELS]
+    return all(n in near or (n in asked and (n, asked[n]) in opening) for n in required)
 
 
 def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document]) -> bool:
