@@ -50,7 +50,7 @@ PER_PARAGRAPH = 2
 NEGATIVE_SHARE = 0.25
 SHINGLE = 8
 SHARED_SHINGLES = 3
-_PREPOSITIONS = {"ở", "tại", "từ", "đến"}
+_PREPOSITIONS = ("ở", "tại", "từ", "đến")  # before a place asked as "đâu"
 _CLAUSE = re.compile(r"[,;:()]")
 
 
@@ -124,8 +124,8 @@ def asked(sentence: str) -> list[tuple[int, int, str]]:
         if extract.written_role(p):  # a name the sentence gives a role: a person
             out.append((p.start, p.end, "ai"))
     name = r"[A-ZĐÀ-Ỹ][^\s,.;:()]*"
-    for m in re.finditer(rf"\b(ở|tại|từ|đến) ({name}(?: {name})*)(?=[,.;:)]|$)", sentence):
-        out.append((m.start(2), m.end(2), "đâu"))
+    for m in re.finditer(rf"\b(?:{'|'.join(_PREPOSITIONS)}) ({name}(?: {name})*)(?=[,.;:)]|$)", sentence):
+        out.append((m.start(1), m.end(1), "đâu"))
     taken: list[tuple[int, int, str]] = []
     for a, b, w in sorted(out):
         if all(b <= x or a >= y for x, y, _ in taken):
@@ -156,7 +156,7 @@ def build(mirror: Path, seed: int = 23, limit: int = 6000) -> list[dict]:
     rng = random.Random(seed)
     banned = dev_shingles()
     mlqa_titles = {fold(r["title"]).lower() for r in _jsonl(SHARED / "mlqa" / "corpus.jsonl")}
-    rows, skipped = [], 0
+    rows, skipped, answered = [], 0, 0
     docs = articles(mirror)
     rng.shuffle(docs)
     for title, text in docs:
@@ -184,15 +184,16 @@ def build(mirror: Path, seed: int = 23, limit: int = 6000) -> list[dict]:
                 rows.append({"source": "viwiki-cloze", "id": f"{title}#{k}#{start}", "lang_q": "vi", "lang_c": "vi",
                              "question": q, "context": para[w0:w1], "start": start - w0, "end": end - w0})  # fmt: skip
                 made += 1
+                answered += 1
                 others = [p for j, p in enumerate(paras) if j != k and para[start:end] not in p]
                 if others and rng.random() < NEGATIVE_SHARE:
                     other = rng.choice(others)
                     o0, o1 = window(other, 0, 0, rng)
                     rows.append({"source": "viwiki-cloze", "id": f"{title}#{k}#{start}-none", "lang_q": "vi",
                                  "lang_c": "vi", "question": q, "context": other[o0:o1], "start": -1, "end": -1})  # fmt: skip
-        if sum(r["start"] >= 0 for r in rows) >= limit:
+        if answered >= limit:
             break
-    print(f"{len(rows)} rows ({sum(r['start'] >= 0 for r in rows)} with their answer); "
+    print(f"{len(rows)} rows ({answered} with their answer); "
           f"{skipped} articles left out for sharing text or a title with a dev set")  # fmt: skip
     return rows
 
