@@ -209,14 +209,25 @@ def _conflicts(
 ) -> list[Evidence]:
     """Other figures for the same thing (same unit, as well supported), from other sentences
     that could answer as the chosen one does: the places and numbers the question names near
-    them (`_numbers_present`; a city-wide total is no figure of the district asked)."""
+    them (`_numbers_present`; a city-wide total is no figure of the district asked). A figure whose
+    unit says less of what is asked is of another thing: "How many new party members …" is
+    answered "7.995 đảng viên mới", and the totals in "đảng viên" do not conflict with it.
+
+    >>> from rag.reading.question import analyse
+    >>> q = analyse("How many new party members did the city admit?")
+    >>> [_unit_fit(q, u) for u in ("dang vien moi", "dang vien")]
+    [1.0, 0.666667]
+    """
     if q.kind != "number" or best.candidate is None or not best.candidate.unit:
         return []
     unit = best.candidate.unit.split()[:2]
+    fit = _unit_fit(q, best.candidate.unit)
     out: list[Evidence] = []
     for ev in sorted(evidence, key=lambda e: -e.candidate_score):
         c = ev.candidate
         if c is None or c.value == best.candidate.value or c.unit.split()[:2] != unit:
+            continue
+        if _unit_fit(q, c.unit) < fit:
             continue
         if ev.candidate_score < 0.85 * best.candidate_score or not set(q.numbers) <= set(ev.words):
             continue
@@ -230,6 +241,12 @@ def _conflicts(
         if len(out) == 2:
             break
     return out
+
+
+def _unit_fit(q: Question, unit: str) -> float:
+    """How much of what a "how many" asks a figure's unit says (`unit_match`; an English
+    question's through its words' translations, `unit_translated`)."""
+    return round(unit_translated(q, unit) if q.lang == "en" else unit_match(q.unit, unit), 6)
 
 
 # 1: of the numbers a question writes, only those that name a place ("quận 1", "District 3") must
@@ -299,6 +316,12 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
     >>> ev.candidate = extract.numbers(d["r"].text)[1]  # 51 tổ chức cơ sở: another kind of "tổ chức"
     >>> [_counted_named(analyse(t), ev, d) for t in ("Quận 1 có bao nhiêu tổ chức tôn giáo?", "Quận 1 có bao nhiêu tổ chức cơ sở?")]
     [False, True]
+    >>> d = {"r": Document("r", "Quận 1 có 10 phường và 20 đơn vị hành chính.", (), "")}
+    >>> ev = Evidence(Passage("r", d["r"].text, 0, 44), 0, 0, 44, d["r"].text, [])
+    >>> ev.candidate = extract.numbers(d["r"].text)[1]  # 10 phường: counts places only
+    >>> asked = ("Quận 1 có bao nhiêu hộ gia đình?", "Quận 1 có bao nhiêu trường?", "Quận 1 có bao nhiêu phường?", "Quận 1 có bao nhiêu đơn vị hành chính?")
+    >>> [_counted_named(analyse(t), ev, d) for t in asked]
+    [False, False, True, True]
     """
     if q.kind != "number" or not q.unit or q.measure or ev.candidate is None:
         return True
@@ -316,7 +339,9 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
     parted = UNIT_MODIFIER and UNIT_NAMED == 2 and agreed < min(len(asked), len(unit))
     if agreed and not parted:
         return True
-    if UNIT_NAMED == 2 and (len(asked) < 2 or len(unit) < 2):
+    # A place's head ("10 phường") counts places, never a synonym of another thing ("hộ gia đình").
+    level = " ".join(unit) in LEVELS and " ".join(asked) not in LEVELS
+    if UNIT_NAMED == 2 and (len(asked) < 2 or len(unit) < 2) and not level:
         return True
     written = _document_words(documents[ev.passage.source].text)
     if agreed:  # the same kind of thing, then another one of it: the asked one must be written

@@ -47,6 +47,10 @@ UNIT_EXTRA_WEIGHT = 0.1
 # translations (0: they do not fit by unit), the first UNIT_TRANSLATIONS of each word.
 EN_UNIT_FIT = 1.0
 UNIT_TRANSLATIONS = 3
+# An English question's words past what it counts are read as this many translations each when
+# judging whether it asks what a total's part did (`part_asked`): a verb is often listed after
+# its noun ("study": "sự học tập", "sự học nghề", "học", "nghiên cứu", "học tập").
+PREDICATE_TRANSLATIONS = 5
 # Token distance a clause mark adds to a question word written before a figure, past the mark
 # (evidence.proximity; "how many" questions). 0: distance in words alone.
 CLAUSE_COST = 8
@@ -326,6 +330,10 @@ def counts_thing(q: Question, sentence: str, figure: extract.Candidate) -> bool:
     )
 
 
+# How local a place's level is: a centrally run city (Thành ủy) is governed as a province is.
+_TIER = {"ward": 0, "district": 1, "city": 2, "province": 2}
+
+
 def role_fit(q: Question, person: extract.Candidate) -> bool | None:
     """Whether the role written next to a person is the office asked (None: no role written).
 
@@ -339,13 +347,36 @@ def role_fit(q: Question, person: extract.Candidate) -> bool | None:
     >>> q = analyse("Ai là Phó Bí thư Thành ủy?")
     >>> [role_fit(q, c) for c in extract.people("Phó Bí thư Quận ủy Lê Văn A và Phó Bí thư Thành ủy Trần Văn B dự.")]
     [False, True]
+
+    With no body asked, the most local place the question names says whose office it is:
+
+    >>> s = "Trưởng ban Tuyên giáo Quận ủy quận 1 Lê Văn A và Trưởng ban Tuyên giáo Thành ủy TP.HCM Trần Văn B dự."
+    >>> [[role_fit(analyse(t), c) for c in extract.people(s)] for t in ("Ai là Trưởng ban Tuyên giáo của TP.HCM?", "Ai là Trưởng ban Tuyên giáo quận 1?")]
+    [[False, True], [True, False]]
+    >>> q = analyse("Ai là Bí thư Thành ủy TP.HCM?")
+    >>> [role_fit(q, c) for c in extract.people("Có Lê Thị A, Ủy viên Thường vụ Thành ủy, Bí thư Quận ủy Quận 1 dự.")]
+    [False]
     """
-    role = plain_words(extract.written_role(person))
-    if not role or not q.role:
+    written = extract.written_role(person)
+    if not plain_words(written) or not q.role:
         return None
-    bodies = [w for o in roles()["offices"] for w in o["written"] if find_phrase(role, w)]
+    # Each office of a role is one clause ("Ủy viên Thường vụ Thành ủy, Bí thư Quận ủy Quận 1"):
+    # the head asked must be written with its own body and place.
+    return any(_clause_fit(q, clause) for clause in re.split(r"[,;]", written))
+
+
+def _clause_fit(q: Question, written: str) -> bool:
+    """Whether one office of a written role ("Bí thư Quận ủy Quận 1") is the one asked."""
+    role = plain_words(written)
+    offices = [o for o in roles()["offices"] if any(find_phrase(role, w) for w in o["written"])]
+    bodies = [w for o in offices for w in o["written"] if find_phrase(role, w)]
     if q.office and bodies and not set(bodies) & set(q.office):
         return False  # the office of another body ("Quận ủy" for "Thành ủy")
+    if not q.office and q.places:  # no body asked: the most local place asked says whose office
+        asked = min(_TIER[p.level] for p in q.places)
+        held = {_TIER[o["level"]] for o in offices if "level" in o} | {_TIER[p.level] for p in places(written)}
+        if held and asked not in held:
+            return False  # "Trưởng ban Tuyên giáo Quận ủy quận 1" for the city's
     heads = (m for head in q.role for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", role))
     return any(deputy_before(role, m.start()) == q.deputy for m in heads)
 
@@ -732,8 +763,24 @@ def part_asked(q: Question, text: str, total: extract.Candidate) -> bool | None:
     if opened is None:
         return None
     named = {w for p in q.places for w in fold(p.text).lower().split()}
-    said = {w for w in q.content if "_" not in w and w not in q.unit and w not in named}
-    return bool(said & {fold(w) for w in after[opened + 1 :]})
+    said = [w for w in q.content if "_" not in w and w not in q.unit and w not in named and not w.isdigit()]
+    done = [fold(w) for w in after[opened + 1 :]]
+    if q.lang == "en":  # "studied the resolution" against "đã tham gia nghiên cứu, học tập"
+        written = f" {' '.join(done)} "
+        return any(f" {t} " in written for t in _said_translated(tuple(said)))
+    return bool(set(said) & set(done))
+
+
+@lru_cache(maxsize=256)
+def _said_translated(said: tuple[str, ...]) -> tuple[str, ...]:
+    """An English question's words as their Vietnamese translations (folded phrases), its
+    function words (`words.toml` `questions.untranslated`: "have", "does") giving none.
+
+    >>> _said_translated(("study", "have"))
+    ('su hoc tap', 'su hoc nghe', 'hoc', 'nghien cuu', 'hoc tap')
+    """
+    skip = frozenset(word_list("questions.untranslated"))
+    return tuple(fold(t).lower() for t in glossary.translate(list(said), PREDICATE_TRANSLATIONS, skip))
 
 
 def _best_candidate(
@@ -800,7 +847,7 @@ def _best_candidate(
         elif q.kind == "person":  # any capitalised run: less sure it is a person
             local -= 0.2
         scored.append(local)
-    if q.kind == "number" and q.lang != "en":
+    if q.kind == "number":
         for total, part in part_of_total(text, found).items():
             done = part_asked(q, text, found[total]) if TOTAL_ASKED else None
             if _predicate_after(q, text, found[total]) or done:

@@ -11,6 +11,7 @@ import numpy as np
 
 from rag.language import marks
 from rag.language.normalize import has_diacritics
+from rag.language.words import words
 from rag.model import crosslingual
 from rag.model.embedding import Embedder
 from rag.reading.question import cue_phrases, language, lexical_query
@@ -88,8 +89,10 @@ def rerank_by_spans(reader: Reader, ranked: list[Passage], depth: int, weight: f
 
 @cache
 def _cue_marks(weight: int) -> marks.MarkTable:
-    """How the question words of rag/data/words.toml are written ("bao nhiêu", "ở đâu")."""
-    return marks.table([w for w in cue_phrases() if has_diacritics(w)], weight)
+    """How the question words and phrasings of rag/data/words.toml are written ("bao nhiêu",
+    "ở đâu", "có bao nhiêu")."""
+    asked = [*cue_phrases(), *words("questions.phrasings")]
+    return marks.table([w for w in asked if has_diacritics(w)], weight)
 
 
 class Retriever:
