@@ -15,6 +15,10 @@ from pathlib import Path
 from rag.language.normalize import nfc, strip_marks, vietnamese_syllable
 
 GLOSSARY_FILE = Path(__file__).parent.parent / "data" / "en_vi.tsv"
+# Hand-written terms of Vietnamese public administration and Party organisation, which the
+# Wiktionary list lacks or gives another sense first ("party member", "neighbourhood": "lân cận"):
+# read first, so their translations come before the list's (rag/data/en_vi.README.md).
+TERMS_FILE = GLOSSARY_FILE.with_name("en_vi_terms.tsv")
 LONGEST = 4  # English headwords of up to this many words are looked up whole ("Ho Chi Minh City")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
@@ -28,9 +32,15 @@ def _vietnamese(text: str) -> bool:
 
 @cache
 def table() -> dict[str, tuple[str, ...]]:
-    """English headword (lower case) -> its Vietnamese translations, in the file's order."""
+    """English headword (lower case) -> its Vietnamese translations, in the files' order (the
+    hand-written terms first).
+
+    >>> table()["party member"], table()["neighborhood"]
+    (('đảng viên',), ('khu phố', 'lân cận'))
+    """
     out: dict[str, list[str]] = {}
-    for line in GLOSSARY_FILE.read_text(encoding="utf-8").splitlines():
+    lines = TERMS_FILE.read_text(encoding="utf-8").splitlines() + GLOSSARY_FILE.read_text(encoding="utf-8").splitlines()
+    for line in lines:
         english, _, vietnamese = line.partition("\t")
         vietnamese = nfc(vietnamese.strip())
         if english and _vietnamese(vietnamese) and vietnamese not in out.get(english, ()):
@@ -62,7 +72,9 @@ def translate(words: list[str], per_word: int, skip: frozenset[str] = frozenset(
     and a word not listed give none).
 
     >>> translate(["how", "many", "party", "members"], 2, skip=frozenset({"how", "many"}))
-    ['chánh đảng', 'đảng', 'hội viên', 'thành viên']
+    ['đảng viên']
+    >>> translate(["party", "leaders"], 2)
+    ['chánh đảng', 'đảng', 'lãnh đạo']
     >>> translate(["population", "of", "cities"], 1, skip=frozenset({"of"}))
     ['dân số', 'thành phố']
     """

@@ -258,13 +258,28 @@ def unit_translated(q: Question, unit: str) -> float:
     >>> q = analyse("How many party members does the city have?")
     >>> [unit_translated(q, u) for u in ("dang vien", "dang vien moi", "chi bo")]
     [1.0, 0.9, 0.0]
+    >>> q = analyse("How many party cells are there in residential areas?")
+    >>> [unit_translated(q, u) for u in ("chi bo dia ban dan cu", "chi bo truc thuoc")]
+    [1.0, 0.8]
     """
     words = unit.split()
     if not q.unit or not words:
         return 0.0
     translated = unit_translations(q.unit)
     share = sum(w in translated for w in words[: len(q.unit)]) / len(q.unit)
-    return round(share - UNIT_EXTRA_WEIGHT * max(0, len(words) - len(q.unit)), 6) if share == 1 else share
+    # A word the unit adds counts against it unless the question asks it too, as `unit_extra`
+    # reads a Vietnamese question ("party cells in residential areas": "229 chi bộ địa bàn dân cư")
+    asked = _content_translated(q)
+    extra = sum(1 for w in words[len(q.unit) :] if w not in asked)
+    return round(share - UNIT_EXTRA_WEIGHT * extra, 6) if share == 1 else share
+
+
+def _content_translated(q: Question) -> frozenset[str]:
+    """The syllables of the Vietnamese translations of an English question's words past what it
+    counts (folded)."""
+    said = tuple(w for w in q.content if "_" not in w and w not in q.unit and not w.isdigit())
+    skip = frozenset(word_list("questions.untranslated"))
+    return frozenset(w for t in glossary.translate(list(said), UNIT_TRANSLATIONS, skip) for w in fold(t).lower().split())
 
 
 def unit_extra(q: Question, unit: str) -> int:

@@ -211,7 +211,7 @@ def lexical_query(text: str) -> str:
     folded as the names are. Other questions are asked as written.
 
     >>> lexical_query("How many party members does Ho Chi Minh City have in 2020?")
-    'Ho Chi Minh City 2020 chanh dang dang hoi vien thanh vien Thanh pho Ho Chi Minh Ho Chi Minh'
+    'Ho Chi Minh City 2020 dang vien Thanh pho Ho Chi Minh Ho Chi Minh'
     >>> lexical_query("Quận 1 có bao nhiêu đảng viên?")
     'Quận 1 có bao nhiêu đảng viên?'
     """
