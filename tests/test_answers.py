@@ -364,6 +364,9 @@ def test_a_district_the_evidence_does_not_name_is_not_answered(assistant):
         # "địa bàn dân cư") do not count against a figure's unit (`evidence.unit_translated`)
         ("How many party cells are there in residential areas of Tan Binh?", "229 chi bộ"),
         ("How many party cells in apartment buildings does Tan Binh have?", "4 chi bộ"),
+        # a city named by its head alone is asked at the city's level: the districts' 8.033 and
+        # 12.554 are not shown beside 003's 255.576 as if the sources differed (`subjects.tier_asked`)
+        ("How many party members does the city have?", "255.576 đảng viên [1]. “"),
     ],
 )
 def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, question, first):

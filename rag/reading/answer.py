@@ -33,7 +33,7 @@ from rag.reading.evidence import (
     unit_translations,
 )
 from rag.reading.question import Question, drop_scale, named
-from rag.reading.subjects import LEVELS, folded_words, key_written, places
+from rag.reading.subjects import LEVELS, TIERS, folded_words, key_written, places, tier_asked
 from rag.records import Answer, Citation, Document, Passage
 
 CANDIDATES = 8  # passages read for evidence
@@ -211,7 +211,9 @@ def _conflicts(
     that could answer as the chosen one does: the places and numbers the question names near
     them (`_numbers_present`; a city-wide total is no figure of the district asked). A figure whose
     unit says less of what is asked is of another thing: "How many new party members …" is
-    answered "7.995 đảng viên mới", and the totals in "đảng viên" do not conflict with it.
+    answered "7.995 đảng viên mới", and the totals in "đảng viên" do not conflict with it. Nor
+    does a figure from a sentence that names only places more local than the one asked (a
+    district's members for "How many party members does the city have?").
 
     >>> from rag.reading.question import analyse
     >>> q = analyse("How many new party members did the city admit?")
@@ -222,12 +224,16 @@ def _conflicts(
         return []
     unit = best.candidate.unit.split()[:2]
     fit = _unit_fit(q, best.candidate.unit)
+    tier = tier_asked(q.text, q.places)
     out: list[Evidence] = []
     for ev in sorted(evidence, key=lambda e: -e.candidate_score):
         c = ev.candidate
         if c is None or c.value == best.candidate.value or c.unit.split()[:2] != unit:
             continue
         if _unit_fit(q, c.unit) < fit:
+            continue
+        named = {TIERS[p.level] for p in places(ev.text)}
+        if tier is not None and named and max(named) < tier:  # a district's figure for the city
             continue
         if ev.candidate_score < 0.85 * best.candidate_score or not set(q.numbers) <= set(ev.words):
             continue

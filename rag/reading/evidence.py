@@ -29,7 +29,7 @@ from rag.reading.question import (
     plain_words,
     roles,
 )
-from rag.reading.subjects import LEVELS, named_places, owner_elsewhere, places
+from rag.reading.subjects import LEVELS, TIERS, named_places, owner_elsewhere, places
 from rag.records import Passage
 
 # Evidence sentence score: its own coverage of the question, with the sentence before it,
@@ -345,10 +345,6 @@ def counts_thing(q: Question, sentence: str, figure: extract.Candidate) -> bool:
     )
 
 
-# How local a place's level is: a centrally run city (Thành ủy) is governed as a province is.
-_TIER = {"ward": 0, "district": 1, "city": 2, "province": 2}
-
-
 def role_fit(q: Question, person: extract.Candidate) -> bool | None:
     """Whether the role written next to a person is the office asked (None: no role written).
 
@@ -388,8 +384,8 @@ def _clause_fit(q: Question, written: str) -> bool:
     if q.office and bodies and not set(bodies) & set(q.office):
         return False  # the office of another body ("Quận ủy" for "Thành ủy")
     if not q.office and q.places:  # no body asked: the most local place asked says whose office
-        asked = min(_TIER[p.level] for p in q.places)
-        held = {_TIER[o["level"]] for o in offices if "level" in o} | {_TIER[p.level] for p in places(written)}
+        asked = min(TIERS[p.level] for p in q.places)
+        held = {TIERS[o["level"]] for o in offices if "level" in o} | {TIERS[p.level] for p in places(written)}
         if held and asked not in held:
             return False  # "Trưởng ban Tuyên giáo Quận ủy quận 1" for the city's
     heads = (m for head in q.role for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", role))

@@ -78,6 +78,24 @@ class Place:
         return self.level == other.level and _same_key(self.key, other.key)
 
 
+# How local a level is: a centrally run city (its Thành ủy) is governed as a province is.
+TIERS = {"ward": 0, "district": 1, "city": 2, "province": 2}
+# A city or province a question names by its head alone ("the city", "toàn thành phố"), as written.
+_WIDE_HEAD = re.compile(r"(?<!\w)(?:thành phố|tỉnh|city|province)(?!\w)", re.IGNORECASE)
+
+
+def tier_asked(question: str, named: Sequence[Place]) -> int | None:
+    """How local the place a question asks about is (`TIERS`): the most local it names, else a
+    city or province it names by its head alone, else None.
+
+    >>> [tier_asked(t, asked_places(t)) for t in ("Quận 1 có bao nhiêu đảng viên?", "How many party members does the city have?", "Có bao nhiêu đảng viên?")]
+    [1, 2, None]
+    """
+    if named:
+        return min(TIERS[p.level] for p in named)
+    return TIERS["city"] if _WIDE_HEAD.search(nfc(question)) else None
+
+
 def _same_key(a: str, b: str) -> bool:
     short, long = sorted((a.split(), b.split()), key=len)
     if long[: len(short)] == short:
