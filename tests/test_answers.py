@@ -367,6 +367,11 @@ def test_a_district_the_evidence_does_not_name_is_not_answered(assistant):
         # a city named by its head alone is asked at the city's level: the districts' 8.033 and
         # 12.554 are not shown beside 003's 255.576 as if the sources differed (`subjects.tier_asked`)
         ("How many party members does the city have?", "255.576 đảng viên [1]. “"),
+        # an English figure's unit is shown as far as the question's words translate it, not cut
+        # at two syllables ("874 tổ dân", "28 cơ quan", "7.995 đảng viên")
+        ("How many residential groups are in District 1?", "874 tổ dân phố [1]"),
+        ("How many diplomatic agencies are in District 1?", "28 cơ quan ngoại giao [1]"),
+        ("How many new party members did the city admit?", "7.995 đảng viên mới [1]"),
     ],
 )
 def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, question, first):

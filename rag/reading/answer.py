@@ -25,6 +25,7 @@ from rag.reading.evidence import (
     Evidence,
     Reader,
     candidates,
+    content_translated,
     counted_level,
     split_sentences,
     unit_match,
@@ -885,14 +886,18 @@ def names_present(q: Question, ev: Evidence) -> float:
 
 
 def _short(ev: Evidence, q: Question) -> str:
-    """The candidate as shown: a figure's unit cut to the asked one ("6.949 đảng viên")."""
+    """The candidate as shown: a figure's unit cut to the asked one ("6.949 đảng viên"); for an
+    English question, to the words its own words translate ("How many residential groups …":
+    "874 tổ dân phố", where two syllables, "874 tổ dân", were kept before stop 22)."""
     c = ev.candidate
     if q.kind != "number" or c.unit in ("", "%"):
         return c.text
-    if unit_match(q.unit, c.unit) == 1.0:
+    if q.lang == "en":  # the asked unit is English: keep the words it and the question ask
+        asked = unit_translations(q.unit) | content_translated(q)  # "new party members": "đảng viên mới"
+        words = c.unit.split()
+        keep = max(2, next((i for i, w in enumerate(words) if w not in asked), len(words)))
+    elif unit_match(q.unit, c.unit) == 1.0:
         keep = len(q.unit)
-    elif q.lang == "en":  # the asked unit is English: keep a two-syllable word
-        keep = 2
     else:
         return c.text
     text = c.text

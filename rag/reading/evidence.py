@@ -269,12 +269,12 @@ def unit_translated(q: Question, unit: str) -> float:
     share = sum(w in translated for w in words[: len(q.unit)]) / len(q.unit)
     # A word the unit adds counts against it unless the question asks it too, as `unit_extra`
     # reads a Vietnamese question ("party cells in residential areas": "229 chi bộ địa bàn dân cư")
-    asked = _content_translated(q)
+    asked = content_translated(q)
     extra = sum(1 for w in words[len(q.unit) :] if w not in asked)
     return round(share - UNIT_EXTRA_WEIGHT * extra, 6) if share == 1 else share
 
 
-def _content_translated(q: Question) -> frozenset[str]:
+def content_translated(q: Question) -> frozenset[str]:
     """The syllables of the Vietnamese translations of an English question's words past what it
     counts (folded)."""
     said = tuple(w for w in q.content if "_" not in w and w not in q.unit and not w.isdigit())
