@@ -224,7 +224,6 @@ def unit_match(asked: tuple[str, ...], unit: str) -> float:
     return got / len(asked)
 
 
-@lru_cache(maxsize=256)
 def unit_phrases(unit: tuple[str, ...]) -> tuple[str, ...]:
     """The Vietnamese translations of an English question's asked unit as phrases (folded, lower
     case), the first UNIT_TRANSLATIONS of each word (rag/language/glossary.py).
@@ -232,8 +231,24 @@ def unit_phrases(unit: tuple[str, ...]) -> tuple[str, ...]:
     >>> unit_phrases(("hospitals",))
     ('benh vien', 'nha thuong', 'y vien')
     """
-    found = glossary.translate(list(unit), UNIT_TRANSLATIONS, frozenset(word_list("questions.untranslated")))
+    return translated(unit, UNIT_TRANSLATIONS)
+
+
+@lru_cache(maxsize=512)
+def translated(words: tuple[str, ...], per_word: int) -> tuple[str, ...]:
+    """English words as their first `per_word` Vietnamese translations each (folded phrases), the
+    function words (`words.toml` `questions.untranslated`: "have", "does") giving none.
+
+    >>> translated(("study", "have"), 5)
+    ('su hoc tap', 'su hoc nghe', 'hoc', 'nghien cuu', 'hoc tap')
+    """
+    found = glossary.translate(list(words), per_word, frozenset(word_list("questions.untranslated")))
     return tuple(fold(t).lower() for t in found)
+
+
+def said_past_unit(q: Question, named: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The question's single words past what it counts, without figures or the words `named`."""
+    return tuple(w for w in q.content if "_" not in w and w not in q.unit and w not in named and not w.isdigit())
 
 
 def unit_translations(unit: tuple[str, ...]) -> frozenset[str]:
@@ -277,9 +292,7 @@ def unit_translated(q: Question, unit: str) -> float:
 def content_translated(q: Question) -> frozenset[str]:
     """The syllables of the Vietnamese translations of an English question's words past what it
     counts (folded)."""
-    said = tuple(w for w in q.content if "_" not in w and w not in q.unit and not w.isdigit())
-    skip = frozenset(word_list("questions.untranslated"))
-    return frozenset(w for t in glossary.translate(list(said), UNIT_TRANSLATIONS, skip) for w in fold(t).lower().split())
+    return frozenset(w for t in translated(said_past_unit(q), UNIT_TRANSLATIONS) for w in t.split())
 
 
 def unit_extra(q: Question, unit: str) -> int:
@@ -773,25 +786,12 @@ def part_asked(q: Question, text: str, total: extract.Candidate) -> bool | None:
     opened = next((i for i, w in enumerate(after) if w in marks), None)
     if opened is None:
         return None
-    named = {w for p in q.places for w in fold(p.text).lower().split()}
-    said = [w for w in q.content if "_" not in w and w not in q.unit and w not in named and not w.isdigit()]
+    said = said_past_unit(q, frozenset(w for p in q.places for w in fold(p.text).lower().split()))
     done = [fold(w) for w in after[opened + 1 :]]
     if q.lang == "en":  # "studied the resolution" against "đã tham gia nghiên cứu, học tập"
         written = f" {' '.join(done)} "
-        return any(f" {t} " in written for t in _said_translated(tuple(said)))
+        return any(f" {t} " in written for t in translated(said, PREDICATE_TRANSLATIONS))
     return bool(set(said) & set(done))
-
-
-@lru_cache(maxsize=256)
-def _said_translated(said: tuple[str, ...]) -> tuple[str, ...]:
-    """An English question's words as their Vietnamese translations (folded phrases), its
-    function words (`words.toml` `questions.untranslated`: "have", "does") giving none.
-
-    >>> _said_translated(("study", "have"))
-    ('su hoc tap', 'su hoc nghe', 'hoc', 'nghien cuu', 'hoc tap')
-    """
-    skip = frozenset(word_list("questions.untranslated"))
-    return tuple(fold(t).lower() for t in glossary.translate(list(said), PREDICATE_TRANSLATIONS, skip))
 
 
 def _best_candidate(
