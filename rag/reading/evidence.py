@@ -29,7 +29,7 @@ from rag.reading.question import (
     plain_words,
     roles,
 )
-from rag.reading.subjects import LEVELS, TIERS, named_places, owner_elsewhere, places
+from rag.reading.subjects import LEVELS, TIERS, named_places, owner_elsewhere, places, tier_asked
 from rag.records import Passage
 
 # Evidence sentence score: its own coverage of the question, with the sentence before it,
@@ -372,11 +372,13 @@ def role_fit(q: Question, person: extract.Candidate) -> bool | None:
     >>> [role_fit(q, c) for c in extract.people("Phó Bí thư Quận ủy Lê Văn A và Phó Bí thư Thành ủy Trần Văn B dự.")]
     [False, True]
 
-    With no body asked, the most local place the question names says whose office it is:
+    With no body asked, the most local place the question names (or a city named by its head
+    alone, "thành phố") says whose office it is:
 
     >>> s = "Trưởng ban Tuyên giáo Quận ủy quận 1 Lê Văn A và Trưởng ban Tuyên giáo Thành ủy TP.HCM Trần Văn B dự."
-    >>> [[role_fit(analyse(t), c) for c in extract.people(s)] for t in ("Ai là Trưởng ban Tuyên giáo của TP.HCM?", "Ai là Trưởng ban Tuyên giáo quận 1?")]
-    [[False, True], [True, False]]
+    >>> asked = ("Ai là Trưởng ban Tuyên giáo của TP.HCM?", "Ai là Trưởng ban Tuyên giáo quận 1?", "Ai là Trưởng ban Tuyên giáo thành phố?")
+    >>> [[role_fit(analyse(t), c) for c in extract.people(s)] for t in asked]
+    [[False, True], [True, False], [False, True]]
     >>> q = analyse("Ai là Bí thư Thành ủy TP.HCM?")
     >>> [role_fit(q, c) for c in extract.people("Có Lê Thị A, Ủy viên Thường vụ Thành ủy, Bí thư Quận ủy Quận 1 dự.")]
     [False]
@@ -396,8 +398,8 @@ def _clause_fit(q: Question, written: str) -> bool:
     bodies = [w for o in offices for w in o["written"] if find_phrase(role, w)]
     if q.office and bodies and not set(bodies) & set(q.office):
         return False  # the office of another body ("Quận ủy" for "Thành ủy")
-    if not q.office and q.places:  # no body asked: the most local place asked says whose office
-        asked = min(TIERS[p.level] for p in q.places)
+    asked = None if q.office else tier_asked(q.text, q.places)  # no body asked: the place asked
+    if asked is not None:  # says whose office it is
         held = {TIERS[o["level"]] for o in offices if "level" in o} | {TIERS[p.level] for p in places(written)}
         if held and asked not in held:
             return False  # "Trưởng ban Tuyên giáo Quận ủy quận 1" for the city's
