@@ -231,14 +231,14 @@ def _conflicts(
         c = ev.candidate
         if c is None or c.value == best.candidate.value or c.unit.split()[:2] != unit:
             continue
+        if ev.candidate_score < 0.85 * best.candidate_score or not set(q.numbers) <= set(ev.words):
+            continue
+        if ev.coverage < 0.9 * best.coverage:  # a figure from a passage about something else
+            continue
         if _unit_fit(q, c.unit) < fit:
             continue
         named = {TIERS[p.level] for p in places(ev.text)}
         if tier is not None and named and max(named) < tier:  # a district's figure for the city
-            continue
-        if ev.candidate_score < 0.85 * best.candidate_score or not set(q.numbers) <= set(ev.words):
-            continue
-        if ev.coverage < 0.9 * best.coverage:  # a figure from a passage about something else
             continue
         if _jaccard(ev.words, best.words) >= 0.6 or any(c.value == o.candidate.value for o in out):
             continue

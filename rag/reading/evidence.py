@@ -280,8 +280,8 @@ def unit_translated(q: Question, unit: str) -> float:
     words = unit.split()
     if not q.unit or not words:
         return 0.0
-    translated = unit_translations(q.unit)
-    share = sum(w in translated for w in words[: len(q.unit)]) / len(q.unit)
+    known = unit_translations(q.unit)
+    share = sum(w in known for w in words[: len(q.unit)]) / len(q.unit)
     # A word the unit adds counts against it unless the question asks it too, as `unit_extra`
     # reads a Vietnamese question ("party cells in residential areas": "229 chi bộ địa bàn dân cư")
     asked = content_translated(q)
@@ -292,7 +292,12 @@ def unit_translated(q: Question, unit: str) -> float:
 def content_translated(q: Question) -> frozenset[str]:
     """The syllables of the Vietnamese translations of an English question's words past what it
     counts (folded)."""
-    return frozenset(w for t in translated(said_past_unit(q), UNIT_TRANSLATIONS) for w in t.split())
+    return _syllables(translated(said_past_unit(q), UNIT_TRANSLATIONS))
+
+
+@lru_cache(maxsize=512)
+def _syllables(phrases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w for t in phrases for w in t.split())
 
 
 def unit_extra(q: Question, unit: str) -> int:
@@ -388,18 +393,19 @@ def role_fit(q: Question, person: extract.Candidate) -> bool | None:
         return None
     # Each office of a role is one clause ("Ủy viên Thường vụ Thành ủy, Bí thư Quận ủy Quận 1"):
     # the head asked must be written with its own body and place.
-    return any(_clause_fit(q, clause) for clause in re.split(r"[,;]", written))
+    asked = None if q.office else tier_asked(q.text, q.places)  # no body asked: the place asked
+    return any(_clause_fit(q, clause, asked) for clause in re.split(r"[,;]", written))
 
 
-def _clause_fit(q: Question, written: str) -> bool:
-    """Whether one office of a written role ("Bí thư Quận ủy Quận 1") is the one asked."""
+def _clause_fit(q: Question, written: str, asked: int | None) -> bool:
+    """Whether one office of a written role ("Bí thư Quận ủy Quận 1") is the one asked; `asked`,
+    how local the place asked is when no body is (`subjects.tier_asked`), says whose office."""
     role = plain_words(written)
     offices = [o for o in roles()["offices"] if any(find_phrase(role, w) for w in o["written"])]
     bodies = [w for o in offices for w in o["written"] if find_phrase(role, w)]
     if q.office and bodies and not set(bodies) & set(q.office):
         return False  # the office of another body ("Quận ủy" for "Thành ủy")
-    asked = None if q.office else tier_asked(q.text, q.places)  # no body asked: the place asked
-    if asked is not None:  # says whose office it is
+    if asked is not None:
         held = {TIERS[o["level"]] for o in offices if "level" in o} | {TIERS[p.level] for p in places(written)}
         if held and asked not in held:
             return False  # "Trưởng ban Tuyên giáo Quận ủy quận 1" for the city's
