@@ -42,3 +42,24 @@ def test_an_english_question_asks_the_word_index_its_names_and_their_translation
 def test_an_english_question_finds_the_passage_its_translated_words_name(assistant):
     hits = assistant.search("What is the population of District 1?", k=3)
     assert any("141.556" in p.text for p in hits)
+
+
+def test_frequent_words_the_list_lacks_are_written_by_hand_and_fill_its_gaps():
+    lines = glossary.COMMON_FILE.read_text(encoding="utf-8").splitlines()
+    wiktionary = {line.split("\t")[0] for line in glossary.GLOSSARY_FILE.read_text(encoding="utf-8").splitlines()}
+    for line in lines:
+        english, vietnamese = line.split("\t")
+        assert english == english.lower() and vietnamese == unicodedata.normalize("NFC", vietnamese)
+        assert english not in wiktionary  # a gap filled, never a second opinion
+    readme = glossary.GLOSSARY_FILE.with_name("en_vi.README.md").read_text(encoding="utf-8")
+    assert "en_vi_common.tsv" in readme and "wordfreq" in readme
+    # "join" was not asked at all; now "gia nhập" finds "Latvia gia nhập Liên minh châu Âu"
+    assert "gia nhap" in lexical_query("When did Latvia join the European Union?")
+
+
+def test_inflected_and_possessive_words_are_looked_up_under_their_headword():
+    assert glossary.translate(["zoo's"], 1) == glossary.translate(["zoo"], 1) != []
+    assert glossary.translate(["died"], 1) == glossary.translate(["die"], 1) != []
+    assert glossary.translate(["largest"], 1) == glossary.translate(["large"], 1) != []
+    assert glossary.translate(["announced"], 1) == ["công bố"]
+    assert "sử dụng" in glossary.translate(["used"], 4)  # "use", not "us"

@@ -19,6 +19,9 @@ GLOSSARY_FILE = Path(__file__).parent.parent / "data" / "en_vi.tsv"
 # Wiktionary list lacks or gives another sense first ("party member", "neighbourhood": "lân cận"):
 # read first, so their translations come before the list's (rag/data/en_vi.README.md).
 TERMS_FILE = GLOSSARY_FILE.with_name("en_vi_terms.tsv")
+# Hand-written translations of frequent English words the Wiktionary list lacks ("join",
+# "growth", "announce", "born", "found"), chosen by frequency alone: read last, they fill gaps.
+COMMON_FILE = GLOSSARY_FILE.with_name("en_vi_common.tsv")
 LONGEST = 4  # English headwords of up to this many words are looked up whole ("Ho Chi Minh City")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
@@ -33,13 +36,15 @@ def _vietnamese(text: str) -> bool:
 @cache
 def table() -> dict[str, tuple[str, ...]]:
     """English headword (lower case) -> its Vietnamese translations, in the files' order (the
-    hand-written terms first).
+    hand-written terms first, the frequent words the list lacks last).
 
-    >>> table()["party member"], table()["neighborhood"]
-    (('đảng viên',), ('khu phố', 'lân cận'))
+    >>> table()["party member"], table()["neighborhood"], table()["join"]
+    (('đảng viên',), ('khu phố', 'lân cận'), ('gia nhập', 'tham gia'))
     """
     out: dict[str, list[str]] = {}
-    lines = TERMS_FILE.read_text(encoding="utf-8").splitlines() + GLOSSARY_FILE.read_text(encoding="utf-8").splitlines()
+    lines = [
+        line for path in (TERMS_FILE, GLOSSARY_FILE, COMMON_FILE) for line in path.read_text(encoding="utf-8").splitlines()
+    ]
     for line in lines:
         english, _, vietnamese = line.partition("\t")
         vietnamese = nfc(vietnamese.strip())
@@ -48,21 +53,39 @@ def table() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+# English endings and what the headword ends with instead, tried in order ("members" ->
+# "member", "studies" -> "study", "largest" -> "large", "heavier" -> "heavy", "originally" ->
+# "original"); a doubled consonant before "-ing" / "-ed" / "-er" / "-est" is written once
+# ("planning" -> "plan").
+_ENDINGS = (
+    ("ies", "y"), ("s", ""), ("es", ""), ("ied", "y"), ("ed", "e"), ("ed", ""),
+    ("ing", ""), ("ing", "e"), ("iest", "y"), ("est", ""), ("est", "e"), ("ier", "y"),
+    ("er", ""), ("er", "e"), ("ily", "y"), ("ally", ""), ("ly", ""),
+)  # fmt: skip
+
+
 def _headword(word: str, known: dict) -> str | None:
-    """The headword an inflected English word is listed under ("members" -> "member")."""
+    """The headword an inflected English word is listed under ("members" -> "member",
+    "died" -> "die", "largest" -> "large", "planning" -> "plan"); a possessive is its noun
+    ("zoo's" -> "zoo").
+
+    >>> known = {"member": 1, "die": 1, "large": 1, "plan": 1, "zoo": 1, "heavy": 1, "historical": 1}
+    >>> [_headword(w, known) for w in ("members", "died", "largest", "planning", "zoo's", "heavier", "historically")]
+    ['member', 'die', 'large', 'plan', 'zoo', 'heavy', 'historical']
+    >>> _headword("used", {"us": 1, "use": 1}), _headword("uses", {"us": 1, "use": 1})
+    ('use', 'use')
+    """
+    word = re.sub(r"['’]s?$", "", word)
     if word in known:
         return word
-    for suffix, stem in (
-        ("ies", "y"),
-        ("es", ""),
-        ("s", ""),
-        ("ed", ""),
-        ("ed", "e"),
-        ("ing", ""),
-        ("ing", "e"),
-    ):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2 and word[: -len(suffix)] + stem in known:
-            return word[: -len(suffix)] + stem
+    for suffix, stem in _ENDINGS:
+        base = word[: -len(suffix)] + stem
+        if not word.endswith(suffix) or len(base) < 3:
+            continue
+        if base in known:
+            return base
+        if not stem and len(base) > 2 and base[-1] == base[-2] and base[-1] not in "aeiouls" and base[:-1] in known:
+            return base[:-1]
     return None
 
 
