@@ -3,8 +3,12 @@ the word index with it."""
 
 import unicodedata
 
+import pytest
+
 from rag.language import glossary
-from rag.reading.question import lexical_query
+from rag.language.normalize import fold, terms
+from rag.reading import evidence
+from rag.reading.question import analyse, lexical_query
 
 
 def test_the_list_is_two_columns_of_nfc_text_with_its_provenance_beside_it():
@@ -63,3 +67,18 @@ def test_inflected_and_possessive_words_are_looked_up_under_their_headword():
     assert glossary.translate(["largest"], 1) == glossary.translate(["large"], 1) != []
     assert glossary.translate(["announced"], 1) == ["công bố"]
     assert "sử dụng" in glossary.translate(["used"], 4)  # "use", not "us"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("When was the fort built?", "năm 1541"), ("When was the city founded?", "năm 1520")],
+)
+def test_an_english_question_takes_the_date_its_translated_words_are_written_beside(question, expected):
+    # stop 23: an English question's own words never occur in Vietnamese text, so it took the
+    # first date of the sentence whatever it asked; its words' translations now say which
+    # ("xây dựng" beside 1541, "thành lập" beside 1520), as a Vietnamese question's words do
+    sentence = "Thành phố được thành lập năm 1520 và pháo đài được xây dựng năm 1541."
+    q = analyse(question)
+    words = [fold(w).lower() for w in terms(sentence)]
+    found = evidence._best_candidate(q, sentence, words, {t: 1.0 for t in q.content}, lambda t: 1.0)
+    assert found is not None and found[0].text == expected

@@ -178,7 +178,10 @@ def _unit_across_languages(q: Question, typed: list[Evidence], embedder) -> Evid
         float(sim) + 0.5 * ev.candidate_score + UNIT_LEXICAL * unit_translated(q, c.unit)
         for sim, (ev, c) in zip(sims, options)
     ]
-    best = max(range(len(options)), key=score.__getitem__)
+    # Of a sentence's figures in one unit, the one the reader chose there (`evidence._best_candidate`:
+    # the question's words near it, a total before its part) – not the first written.
+    chosen = [ev.candidate is not None and c.start == ev.candidate.start for ev, c in options]
+    best = max(range(len(options)), key=lambda i: (score[i], chosen[i]))
     ev, figure = options[best]
     ev.candidate = figure
     if not ev.embedded:  # a sentence beyond the embedded ones, taken for its unit: read it too

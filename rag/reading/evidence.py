@@ -26,6 +26,7 @@ from rag.reading.question import (
     drop_scale,
     find_phrase,
     measures,
+    named,
     plain_words,
     roles,
 )
@@ -51,6 +52,11 @@ UNIT_TRANSLATIONS = 3
 # judging whether it asks what a total's part did (`part_asked`): a verb is often listed after
 # its noun ("study": "sự học tập", "sự học nghề", "học", "nghiên cứu", "học tập").
 PREDICATE_TRANSLATIONS = 5
+# An English question's words are not the sentence's: which of a sentence's candidates it asks
+# is read from where the translations of its words past what it counts are written ("admitted":
+# "kết nạp được 7.995 đảng viên mới, nâng tổng số … 255.576"), as a Vietnamese question's own
+# words are read (`proximity`). 0: by unit alone.
+EN_PROXIMITY = 1
 # Token distance a clause mark adds to a question word written before a figure, past the mark
 # (evidence.proximity; "how many" questions). 0: distance in words alone.
 CLAUSE_COST = 8
@@ -820,6 +826,11 @@ def _best_candidate(
     )
     # A question word written with its marks is near only as written: "cơ sở" is not the "có"
     # of "quận 1 có 05 tập thể", though both fold to "co".
+    if q.lang == "en" and EN_PROXIMITY:  # its names and figures as written, its words translated
+        verbatim = set(named(q.text)) | set(q.numbers)
+        weights = {t: w for t, w in weights.items() if t in verbatim} | {
+            t: idf("~" + t) for t in content_translated(q) if t not in verbatim
+        }
     forms = _spelled(q) if AS_WRITTEN else {}
     written = terms(text) if forms else []
     positions: dict[str, list[int]] = {}
