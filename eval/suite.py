@@ -71,7 +71,7 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def mlqa(data: Path = SHARED / "mlqa") -> tuple[list[dict], list[dict]]:
+def mlqa(data: Path = SHARED / "mlqa", english_share: float = ENGLISH_SHARE) -> tuple[list[dict], list[dict]]:
     """(corpus rows kept, question rows in both languages) for the pooled MLQA suite."""
     corpus = _jsonl(data / "corpus.jsonl")
     title = {c["id"]: c["title"] for c in corpus}
@@ -82,7 +82,7 @@ def mlqa(data: Path = SHARED / "mlqa") -> tuple[list[dict], list[dict]]:
         article = title[q["gold"][0]]
         answerable = article not in removed
         for lang, text in (("vi", q["question"].strip()), ("en", q["question_en"].strip())):
-            english_too = bucket(article, "english") < ENGLISH_SHARE
+            english_too = bucket(article, "english") < english_share
             rows.append({
                 "id": f"{q['id']}-{lang}", "question": text, "lang": lang,
                 "kind": question_type(q["question"]) if answerable else "unanswerable",
@@ -114,14 +114,15 @@ def legal(data: Path = ROOT / "eval" / "data" / "legal") -> list[dict]:
     ]  # fmt: skip
 
 
-def open_set(name: str) -> tuple[Assistant, list[dict]]:
-    """The index (built once, cached under the model cache) and the questions of a set."""
+def open_set(name: str, english_share: float = ENGLISH_SHARE) -> tuple[Assistant, list[dict]]:
+    """The index (built once, cached under the model cache) and the questions of a set (MLQA's
+    asked in English too for the articles below `english_share`; 1: all)."""
     cache = cache_root() / "suite"
     if name == "viqa":
         assistant = Assistant.build([SHARED / "viqa" / "corpus.jsonl"], cache / "viqa", progress=True)
         return assistant, viqa()
     if name == "mlqa":
-        kept, rows = mlqa()
+        kept, rows = mlqa(english_share=english_share)
         corpus = cache / "mlqa-kept.jsonl"
         corpus.parent.mkdir(parents=True, exist_ok=True)
         text = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in kept)
@@ -339,6 +340,10 @@ def main(argv: list[str] | None = None) -> int:
         help="ask nothing: print the tables by subset of the results already in --out",
     )  # fmt: skip
     parser.add_argument(
+        "--english-all", action="store_true",
+        help="ask every MLQA question in English too, not only those of half the articles",
+    )  # fmt: skip
+    parser.add_argument(
         "--unaccented", action="store_true",
         help="ask the Vietnamese questions typed without diacritics (and no English ones)",
     )  # fmt: skip
@@ -357,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     everything = {}
     for name in args.sets.split(","):
-        assistant, questions = open_set(name)
+        assistant, questions = open_set(name, 1.0 if args.english_all else ENGLISH_SHARE)
         if args.before:
             use_rules_before_issue_12(assistant)
         if args.no_spans:

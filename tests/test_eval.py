@@ -116,6 +116,10 @@ def test_mlqa_suite_keeps_languages_together_and_removes_whole_articles():
     titles = {c["title"] for c in kept}
     assert not any(r["split_key"] in titles for r in unanswerable)
     assert abs(len(unanswerable) / len(rows) - UNANSWERABLE_SHARE) < 0.1
+    # --english-all: every question asked in English too, the same articles kept and removed
+    kept_all, rows_all = mlqa(english_share=1.0)
+    assert kept_all == kept and all(r["paired"] for r in rows_all)
+    assert len(rows_all) == 2 * len(by_id) and {r["id"] for r in rows} <= {r["id"] for r in rows_all}
 
 
 def test_unaccented_questions_are_the_vietnamese_ones_typed_without_marks():
