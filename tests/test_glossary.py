@@ -50,7 +50,9 @@ def test_an_english_question_finds_the_passage_its_translated_words_name(assista
 
 def test_frequent_words_the_list_lacks_are_written_by_hand_and_fill_its_gaps():
     lines = glossary.COMMON_FILE.read_text(encoding="utf-8").splitlines()
-    wiktionary = {line.split("\t")[0] for line in glossary.GLOSSARY_FILE.read_text(encoding="utf-8").splitlines()}
+    wiktionary = {
+        line.split("\t")[0] for line in glossary.GLOSSARY_FILE.read_text(encoding="utf-8").splitlines()
+    }
     for line in lines:
         english, vietnamese = line.split("\t")
         assert english == english.lower() and vietnamese == unicodedata.normalize("NFC", vietnamese)
@@ -80,5 +82,6 @@ def test_an_english_question_takes_the_date_its_translated_words_are_written_bes
     sentence = "Thành phố được thành lập năm 1520 và pháo đài được xây dựng năm 1541."
     q = analyse(question)
     words = [fold(w).lower() for w in terms(sentence)]
-    found = evidence._best_candidate(q, sentence, words, {t: 1.0 for t in q.content}, lambda t: 1.0)
+    near = evidence.figure_weights(q, {t: 1.0 for t in q.content}, lambda t: 1.0)
+    found = evidence._best_candidate(q, sentence, words, near, lambda t: 1.0)
     assert found is not None and found[0].text == expected

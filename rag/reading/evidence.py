@@ -160,6 +160,18 @@ def _weights(q: Question, idf: Callable[[str], float]) -> dict[str, float]:
     return {t: idf("~" + t) for t in q.content}
 
 
+def figure_weights(q: Question, weights: dict[str, float], idf: Callable[[str], float]) -> dict[str, float]:
+    """The question's words that say which of a sentence's candidates it asks (`_best_candidate`):
+    its own (`weights`); for an English question (`EN_PROXIMITY`), whose words are not the
+    sentence's, its names and figures as written and its words' translations."""
+    if q.lang != "en" or not EN_PROXIMITY:
+        return weights
+    verbatim = set(named(q.text)) | set(q.numbers)
+    return {t: w for t, w in weights.items() if t in verbatim} | {
+        t: idf("~" + t) for t in content_translated(q) if t not in verbatim
+    }
+
+
 def coverage(q_weights: dict[str, float], words: list[str]) -> float:
     """Share of the question's idf weight whose terms (syllables, bigrams) occur in `words`.
 
@@ -254,7 +266,9 @@ def translated(words: tuple[str, ...], per_word: int) -> tuple[str, ...]:
 
 def said_past_unit(q: Question, named: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The question's single words past what it counts, without figures or the words `named`."""
-    return tuple(w for w in q.content if "_" not in w and w not in q.unit and w not in named and not w.isdigit())
+    return tuple(
+        w for w in q.content if "_" not in w and w not in q.unit and w not in named and not w.isdigit()
+    )
 
 
 def unit_translations(unit: tuple[str, ...]) -> frozenset[str]:
@@ -412,7 +426,9 @@ def _clause_fit(q: Question, written: str, asked: int | None) -> bool:
     if q.office and bodies and not set(bodies) & set(q.office):
         return False  # the office of another body ("Quận ủy" for "Thành ủy")
     if asked is not None:
-        held = {TIERS[o["level"]] for o in offices if "level" in o} | {TIERS[p.level] for p in places(written)}
+        held = {TIERS[o["level"]] for o in offices if "level" in o} | {
+            TIERS[p.level] for p in places(written)
+        }
         if held and asked not in held:
             return False  # "Trưởng ban Tuyên giáo Quận ủy quận 1" for the city's
     heads = (m for head in q.role for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", role))
@@ -555,8 +571,11 @@ class _Sentence:
     quality: float
 
 
-def _read(q: Question, passage: Passage, weights: dict[str, float], idf) -> tuple[float, list[_Sentence]]:
-    """The passage's coverage of the question and its sentences that can be evidence."""
+def _read(
+    q: Question, passage: Passage, weights: dict[str, float], idf, near: dict[str, float]
+) -> tuple[float, list[_Sentence]]:
+    """The passage's coverage of the question (`weights`) and its sentences that can be evidence,
+    each with its candidate chosen by the words `near` it (`figure_weights`)."""
     passage_cov = coverage(weights, [fold(w) for w in terms(passage.text)])
     spans = split_sentences(passage)
     texts = [passage.text[a - passage.start : b - passage.start] for a, b in spans]
@@ -570,7 +589,7 @@ def _read(q: Question, passage: Passage, weights: dict[str, float], idf) -> tupl
         # A sentence often leaves implicit what the one before it named ("Trong
         # năm, …" after "trong năm 2023"), so the decision reads both.
         context = (folded[i - 1] if i else []) + words
-        candidate, quality = _best_candidate(q, text, words, weights, idf) or (None, 0.0)
+        candidate, quality = _best_candidate(q, text, words, near, idf) or (None, 0.0)
         out.append(_Sentence(
             start, end, text, words, coverage(weights, context), coverage(weights, words), candidate, quality,
         ))  # fmt: skip
@@ -586,6 +605,7 @@ class Reader:
         self.question = analyse(question) if isinstance(question, str) else question
         self.idf = idf
         self.weights = _weights(self.question, idf)
+        self.near = figure_weights(self.question, self.weights, idf)  # its places are not read
         self._read: dict[tuple[str, int, int], tuple[float, list[_Sentence]]] = {}
         self.span_model = span_model  # rag.model.spans.SpanReader, or None: no span reading
         self._spans: dict[tuple[str, int, int], spans.PassageSpans] = {}
@@ -631,7 +651,7 @@ class Reader:
         """The passage's coverage of the question and its sentences that can be evidence."""
         found = self._read.get(passage.key)
         if found is None:
-            found = self._read[passage.key] = _read(self.question, passage, self.weights, self.idf)
+            found = self._read[passage.key] = _read(self.question, passage, self.weights, self.idf, self.near)
         return found
 
     def evidence(self, passages: list[Passage]) -> list[Evidence]:
@@ -826,11 +846,6 @@ def _best_candidate(
     )
     # A question word written with its marks is near only as written: "cơ sở" is not the "có"
     # of "quận 1 có 05 tập thể", though both fold to "co".
-    if q.lang == "en" and EN_PROXIMITY:  # its names and figures as written, its words translated
-        verbatim = set(named(q.text)) | set(q.numbers)
-        weights = {t: w for t, w in weights.items() if t in verbatim} | {
-            t: idf("~" + t) for t in content_translated(q) if t not in verbatim
-        }
     forms = _spelled(q) if AS_WRITTEN else {}
     written = terms(text) if forms else []
     positions: dict[str, list[int]] = {}
