@@ -78,7 +78,10 @@ def test_a_figure_of_less_than_what_is_asked_does_not_conflict(assistant):
 
 @pytest.mark.parametrize(
     "question",
-    ["Who is the head of the propaganda commission of Ho Chi Minh City?", "Ai là Trưởng ban Tuyên giáo của TP.HCM?"],
+    [
+        "Who is the head of the propaganda commission of Ho Chi Minh City?",
+        "Ai là Trưởng ban Tuyên giáo của TP.HCM?",
+    ],
 )
 def test_an_office_is_held_at_the_level_of_the_place_asked(assistant, question):
     # stop 22: District 1's "Trưởng ban Tuyên giáo Quận ủy quận 1 Nguyễn Trung Châu Tuyên"

@@ -43,7 +43,9 @@ def table() -> dict[str, tuple[str, ...]]:
     """
     out: dict[str, list[str]] = {}
     lines = [
-        line for path in (TERMS_FILE, GLOSSARY_FILE, COMMON_FILE) for line in path.read_text(encoding="utf-8").splitlines()
+        line
+        for path in (TERMS_FILE, GLOSSARY_FILE, COMMON_FILE)
+        for line in path.read_text(encoding="utf-8").splitlines()
     ]
     for line in lines:
         english, _, vietnamese = line.partition("\t")
@@ -55,7 +57,7 @@ def table() -> dict[str, tuple[str, ...]]:
 
 # English endings and what the headword ends with instead, tried in order ("members" ->
 # "member", "studies" -> "study", "largest" -> "large", "heavier" -> "heavy", "originally" ->
-# "original"); a doubled consonant before "-ing" / "-ed" / "-er" / "-est" is written once
+# "original"); where an ending adds no letter, a doubled consonant before it is written once
 # ("planning" -> "plan").
 _ENDINGS = (
     ("ies", "y"), ("s", ""), ("es", ""), ("ied", "y"), ("ed", "e"), ("ed", ""),
@@ -84,7 +86,7 @@ def _headword(word: str, known: dict) -> str | None:
             continue
         if base in known:
             return base
-        if not stem and len(base) > 2 and base[-1] == base[-2] and base[-1] not in "aeiouls" and base[:-1] in known:
+        if not stem and base[-1] == base[-2] and base[-1] not in "aeiouls" and base[:-1] in known:
             return base[:-1]
     return None
 

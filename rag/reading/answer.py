@@ -240,8 +240,8 @@ def _conflicts(
             continue
         if _unit_fit(q, c.unit) < fit:
             continue
-        named = {TIERS[p.level] for p in places(ev.text)}
-        if tier is not None and named and max(named) < tier:  # a district's figure for the city
+        tiers = {TIERS[p.level] for p in places(ev.text)}
+        if tier is not None and tiers and max(tiers) < tier:  # a district's figure for the city
             continue
         if _jaccard(ev.words, best.words) >= 0.6 or any(c.value == o.candidate.value for o in out):
             continue
