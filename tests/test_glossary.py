@@ -85,3 +85,21 @@ def test_an_english_question_takes_the_date_its_translated_words_are_written_bes
     near = evidence.figure_weights(q, {t: 1.0 for t in q.content}, lambda t: 1.0)
     found = evidence._best_candidate(q, sentence, words, near, lambda t: 1.0)
     assert found is not None and found[0].text == expected
+
+
+def test_an_english_question_is_searched_beside_its_vietnamese_rendering(assistant):
+    from dataclasses import replace
+
+    from rag.reading.question import vietnamese_rendering
+    from rag.search.retrieval import Retriever
+
+    english, vietnamese = "How many party members does District 1 have?", "Quận 1 có bao nhiêu đảng viên?"
+    rendering = vietnamese_rendering(english)
+    assert "đảng viên" in rendering and "1" in rendering.split() and vietnamese_rendering(vietnamese) == ""
+    with_it = assistant.retriever
+    without = Retriever(with_it.embedder, replace(with_it.settings, english_rendering=0.0))
+    target = with_it.embedder.embed_query(rendering)
+    joined, alone = with_it.query_vectors([english])[0], without.query_vectors([english])[0]
+    assert abs(float(joined @ joined) - 1.0) < 1e-4
+    assert float(joined @ target) > float(alone @ target) + 0.05
+    assert (with_it.query_vectors([vietnamese]) == without.query_vectors([vietnamese])).all()

@@ -203,6 +203,23 @@ def answer_kind(text: str) -> str:
 _WORD = re.compile(r"[\w'’-]+")
 
 
+def _names_and_translations(text: str) -> tuple[list[str], list[str]]:
+    """An English question's names and figures as it writes them ("Ho Chi Minh", "1975"), which
+    occur verbatim in Vietnamese text, and the first `TRANSLATIONS` Vietnamese translations of
+    each of its other words (rag/language/glossary.py) and of a measure it asks, with marks."""
+    words = [m.group() for m in _WORD.finditer(text)]
+    names = [
+        w for i, w in enumerate(words)
+        if any(ch.isdigit() for ch in w) or (w[0].isupper() and (i or w.lower() not in _ENGLISH_WORDS))
+    ]  # fmt: skip
+    translated = []
+    if TRANSLATIONS:
+        translated += glossary.translate(glossary.english_words(text), TRANSLATIONS, _UNTRANSLATED)
+    if measure := asked_measure(text):  # "area" is "diện tích" here, not the list's "vùng"
+        translated += measures()[measure].get("vietnamese", ())
+    return names, translated
+
+
 def lexical_query(text: str) -> str:
     """What the word index is asked. For an English question over Vietnamese text only the
     names and figures it writes ("Ho Chi Minh", "1975") can occur verbatim; its other words
@@ -217,17 +234,23 @@ def lexical_query(text: str) -> str:
     """
     if language(text) != "en":
         return text
-    words = [m.group() for m in _WORD.finditer(text)]
-    keep = [
-        w for i, w in enumerate(words)
-        if any(ch.isdigit() for ch in w) or (w[0].isupper() and (i or w.lower() not in _ENGLISH_WORDS))
-    ]  # fmt: skip
-    if TRANSLATIONS:
-        english = glossary.english_words(text)
-        keep += [strip_marks(t) for t in glossary.translate(english, TRANSLATIONS, _UNTRANSLATED)]
-    if measure := asked_measure(text):  # "area" is "diện tích" here, not the list's "vùng"
-        keep += [strip_marks(t) for t in measures()[measure].get("vietnamese", ())]
-    return " ".join(keep)
+    names, translated = _names_and_translations(text)
+    return " ".join(names + [strip_marks(t) for t in translated])
+
+
+def vietnamese_rendering(text: str) -> str:
+    """An English question written word by word in Vietnamese, marks kept: its names and the
+    translations of its other words, for the embedding model to read beside the question
+    itself (rag/search/retrieval.py, `english_rendering`). Empty for any other question.
+
+    >>> vietnamese_rendering("How many party members does Ho Chi Minh City have in 2020?")
+    'Ho Chi Minh City 2020 đảng viên Thành phố Hồ Chí Minh Hồ Chí Minh'
+    >>> vietnamese_rendering("Quận 1 có bao nhiêu đảng viên?")
+    ''
+    """
+    if language(text) != "en":
+        return ""
+    return " ".join(sum(_names_and_translations(text), []))
 
 
 def named(text: str) -> tuple[str, ...]:
