@@ -150,3 +150,32 @@ def test_the_subset_table_counts_each_side_language_and_the_paired_questions():
     assert by_label["tune vi, same questions as en"].split(" | ")[1] == "1"
     assert by_label["tune vi, same questions as en"].split(" | ")[4] == "1.0"  # a-vi was right
     assert by_label["tune en"].split(" | ")[4] == "0.0"
+
+
+def test_two_runs_are_compared_question_by_question_with_a_sign_test(tmp_path, capsys):
+    from eval import compare
+
+    def run(name, correct):
+        folder = tmp_path / name
+        folder.mkdir()
+        rows = [
+            {"id": f"q{i}", "side": "tune", "lang": "vi", "question": f"câu {i}?", "answerable": True,
+             "correct": c, "hit@1": 1.0, "found": True}
+            for i, c in enumerate(correct)
+        ] + [{"id": "u", "side": "tune", "lang": "vi", "question": "không có?", "answerable": False,
+              "correct": True, "hit@1": 0.0, "found": False}]  # fmt: skip
+        (folder / "mlqa.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+        return folder
+
+    before = run("before", [False] * 6 + [True] * 4)
+    after = run("after", [True] * 6 + [True, True, True, False])
+    rows = {r["measure"]: r for r in compare.compare(before, after)}
+    assert (rows["answer"]["n"], rows["answer"]["before"], rows["answer"]["after"]) == (10, 0.4, 0.9)
+    assert (len(rows["answer"]["gained"]), len(rows["answer"]["lost"])) == (6, 1)
+    assert rows["answer"]["p"] == round(2 * (1 + 7) / 2**7, 3)  # 6 to 1: 0.125
+    assert rows["hit@1"]["gained"] == rows["hit@1"]["lost"] == [] and rows["hit@1"]["p"] == 1.0
+    assert rows["declined"]["n"] == 1
+    assert compare.main([str(before), str(after), "--show", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| mlqa | tune | vi | answer | 10 | 0.4 | 0.9 | 6 | 1 | 0.125 |" in out and "+ câu 0?" in out
+    assert compare.compare(before, after, "check") == []
