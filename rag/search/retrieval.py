@@ -111,6 +111,7 @@ class Retriever:
         self._lock = threading.Lock()
 
     def _embedded(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Each text's query embedding, from the cache or the model."""
         wanted = dict.fromkeys(texts)
         with self._lock:
             known = {t: self._cache[t] for t in wanted if t in self._cache}
@@ -140,8 +141,7 @@ class Retriever:
         if s.english_shift:
             vector = crosslingual.toward_vietnamese(vector, self.embedder.fingerprint, s.english_shift)
         if rendering:
-            vector = vector + s.english_rendering * vectors[rendering]
-            vector = (vector / np.linalg.norm(vector)).astype(np.float32)
+            vector = crosslingual.moved(vector, vectors[rendering], s.english_rendering)
         return vector
 
     def remember(self, questions: list[str], vectors) -> None:
