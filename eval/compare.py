@@ -71,7 +71,11 @@ def _rows(folder: Path) -> dict[tuple[str, str, str], dict[str, dict]]:
 
 def compare(before: Path, after: Path, side: str | None = None) -> list[dict]:
     """One row per set, side, language and measure present in both runs."""
-    old, new = _rows(before), _rows(after)
+    return _compare(_rows(before), _rows(after), side)
+
+
+def _compare(old: dict, new: dict, side: str | None) -> list[dict]:
+    """`compare` over two runs already read by `_rows`."""
     rows = []
     for key in sorted(old.keys() & new.keys()):
         if side and key[1] != side:
@@ -93,12 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     for folder in (args.before, args.after):
         if not any(folder.glob("*.jsonl")):
             parser.error(f"{folder} holds no suite results: run python -m eval.suite --out {folder} first")
-    rows = compare(args.before, args.after, args.side)
+    old, new = _rows(args.before), _rows(args.after)
+    rows = _compare(old, new, args.side)
     if not rows:
         print("no question was asked in both runs (another side, set or language?)")
         return 1
-    questions = {k: r["question"] for folder in (args.before, args.after) for _, r in read_results(folder)
-                 for k in [r["id"]]}  # fmt: skip
+    questions = {
+        k: r["question"] for run in (old, new) for results in run.values() for k, r in results.items()
+    }
     print("| set | side | lang | measure | n | before | after | gained | lost | sign test p |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
