@@ -214,6 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         what = "the index was left as it was" if args.command in ("index", "remove") else "stopped"
         print(f"rag: interrupted; {what}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our output left (`rag ask … | head`): what it read stands; no traceback,
+        # and none from the interpreter flushing stdout again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -112,6 +112,19 @@ def test_cli_ask_json_and_bad_input(seeds_index, capsys):
     assert main(["search", "x", "--index-dir", str(seeds_index / "missing")]) == 2
 
 
+def test_cli_output_cut_short_by_its_reader_is_no_error(seeds_index):
+    """`rag search … | head -c 0`: the reader leaves before a line is written; no traceback, exit 0."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "search", "quận 1 đảng viên", "-k", "50", "--index-dir", str(seeds_index)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # closed while the model loads: every write then meets a broken pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
 def test_cli_index_reports_skips_and_empty_corpus(tmp_path):
     (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\xfa")
     proc = subprocess.run(
