@@ -115,7 +115,17 @@ def test_cli_ask_json_and_bad_input(seeds_index, capsys):
 def test_cli_output_cut_short_by_its_reader_is_no_error(seeds_index):
     """`rag search … | head -c 0`: the reader leaves before a line is written; no traceback, exit 0."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "search", "quận 1 đảng viên", "-k", "50", "--index-dir", str(seeds_index)],
+        [
+            sys.executable,
+            "-m",
+            "rag.cli",
+            "search",
+            "quận 1 đảng viên",
+            "-k",
+            "50",
+            "--index-dir",
+            str(seeds_index),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
