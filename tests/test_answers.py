@@ -373,6 +373,11 @@ def test_a_district_the_evidence_does_not_name_is_not_answered(assistant):
         ("How many residential groups are in District 1?", "874 tổ dân phố [1]"),
         ("How many diplomatic agencies are in District 1?", "28 cơ quan ngoại giao [1]"),
         ("How many new party members did the city admit?", "7.995 đảng viên mới [1]"),
+        # stop 25. "bao nhiêu dân" asks a population (measures.json `asked_units`): the 874 tổ
+        # dân phố beside the 141.556 người count groups, whose second word only is "dân"
+        ("Quận 1 có bao nhiêu dân?", "141.556 người [1]"),
+        ("quan 1 co bao nhieu dan", "141.556 người [1]"),
+        ("How many residents does District 1 have?", "141.556 người [1]"),
     ],
 )
 def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, question, first):

@@ -283,14 +283,18 @@ def measures() -> dict[str, dict[str, list[str]]]:
 
 
 def asked_measure(text: str) -> str:
-    """The measure a question asks for, if any (first in the file's order).
+    """The measure a question asks for, if any (first in the file's order): named by a cue, or
+    counted as a whole ("bao nhiêu dân" is a population; "bao nhiêu dân tộc" counts something else).
 
     >>> asked_measure("Mật độ dân số quận 1?"), asked_measure("Dân số quận 1?"), asked_measure("Quận 1?")
     ('density', 'population', '')
+    >>> asked_measure("Quận 1 có bao nhiêu dân?"), asked_measure("Quận 1 có bao nhiêu dân tộc?")
+    ('population', '')
     """
     folded = fold(text).lower()
+    counted = " ".join(asked_unit(text)).lower()
     for name, spec in measures().items():
-        if any(_has(folded, cue) for cue in spec["cues"]):
+        if any(_has(folded, cue) for cue in spec["cues"]) or counted in spec.get("asked_units", ()):
             return name
     return ""
 
