@@ -292,7 +292,7 @@ def asked_measure(text: str) -> str:
     ('population', '')
     """
     folded = fold(text).lower()
-    counted = " ".join(asked_unit(text)).lower()
+    counted = " ".join(asked_unit(text))  # folded, lower case
     for name, spec in measures().items():
         if any(_has(folded, cue) for cue in spec["cues"]) or counted in spec.get("asked_units", ()):
             return name
