@@ -19,7 +19,7 @@ from rag.ingest.structure import locate  # page, OCR mark and heading path of a 
 from rag.language.normalize import bigrams, fold, terms, tokens
 from rag.language.words import words
 from rag.model import crosslingual
-from rag.reading import abstention, extract
+from rag.reading import abstention, choice, extract
 from rag.reading.evidence import (
     CANDIDATE_WEIGHTS,
     Evidence,
@@ -96,6 +96,9 @@ CLOSE_COSINE = 0.89
 # "Not in the documents" decided by the calibrated model (rag/reading/abstention.py); False: by the
 # coverage thresholds above (the rule before it, kept for before/after measurements).
 CALIBRATED = True
+# The sentence that answers is the one the boosted trees fit on the tune splits score best
+# (rag/reading/choice.py, when rag/data/choice.json exists); False: the hand-set choice below.
+CHOICE = True
 
 MESSAGES = {
     "vi": {
@@ -642,13 +645,17 @@ def compose(
         _dense_rescore(q, evidence, embedder)
     elif VI_DENSE_WEIGHT and embedder is not None and evidence:
         _dense_rerank_vi(q, evidence, embedder, VI_DENSE_WEIGHT)
+    # What each sentence scored, as the choice model reads it (and eval/ traces it).
+    records = [
+        {"x": selection_features(ev, q), "typed": ev.candidate is not None, "score": ev.score,
+         "candidate_score": ev.candidate_score, "belief": ev.span_belief, "span_score": ev.span_score}
+        for ev in evidence
+    ]  # fmt: skip
     if trace is not None:
         trace["evidence"] = [
-            {"x": selection_features(ev, q), "text": ev.text, "typed": ev.candidate is not None,
-             "score": ev.score, "candidate_score": ev.candidate_score,
-             "candidate": ev.candidate.text if ev.candidate else None, "belief": ev.span_belief, "span_score": ev.span_score}
-            for ev in evidence
-        ]  # fmt: skip
+            {**r, "text": ev.text, "candidate": ev.candidate.text if ev.candidate else None}
+            for r, ev in zip(records, evidence)
+        ]
     if SELECTION and evidence:
         weights = selection_weights()["en" if q.lang == "en" else "vi"]
         for ev in evidence:
@@ -688,6 +695,13 @@ def compose(
             best = plain
     else:
         best = max(evidence, key=lambda e: e.score + chosen_by[id(e)], default=None)
+    # A figure's measure, an office or a counted level asked: only a sentence with a candidate of
+    # the asked type answers (below); the trees choose among those when there are some.
+    needs_candidate = bool(q.measure or q.role or q.counted or counted_level(q))
+    if CHOICE and best is not None:
+        only = [ev.candidate is not None for ev in evidence] if needs_candidate and typed else None
+        hand = next(i for i, ev in enumerate(evidence) if ev is best)
+        best = evidence[choice.choose(records, q.lang == "en", hand, only)]
     if q.lang == "en" and q.kind == "number" and typed and embedder is not None:
         best = _unit_across_languages(q, typed, embedder)
     if q.lang == "en":
@@ -699,7 +713,7 @@ def compose(
     )
     if trace is not None:
         trace.update(features)
-    if (q.measure or q.role or q.counted or counted_level(q)) and (best is None or best.candidate is None):
+    if needs_candidate and (best is None or best.candidate is None):
         # A measure asked ("mật độ") and no figure written in its units anywhere, an office
         # asked ("Chủ tịch UBND") and only people of other offices named, or wards counted
         # ("bao nhiêu phường", "bao nhiêu khu phố" where the passages count so) and no such figure.
