@@ -96,8 +96,9 @@ CLOSE_COSINE = 0.89
 # "Not in the documents" decided by the calibrated model (rag/reading/abstention.py); False: by the
 # coverage thresholds above (the rule before it, kept for before/after measurements).
 CALIBRATED = True
-# The sentence that answers is the one the boosted trees fit on the tune splits score best
-# (rag/reading/choice.py, when rag/data/choice.json exists); False: the hand-set choice below.
+# The sentence that answers is the one the boosted trees fit on the tune splits score best, when
+# they score it clearly above the hand-set choice below (rag/reading/choice.py, MARGIN; when
+# rag/data/choice.json exists); False: the hand-set choice alone.
 CHOICE = True
 
 MESSAGES = {
