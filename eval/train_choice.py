@@ -28,8 +28,9 @@ import numpy as np
 
 from eval.metrics import answer_matches
 from eval.suite import read_results
+from eval.train_selection import pick
 from rag.reading import choice
-from rag.reading.answer import CANDIDATE_WEIGHTS, SELECTION_FEATURES, SPAN_WEIGHT
+from rag.reading.answer import SPAN_WEIGHT
 
 # (trees, depth, learning rate, smallest leaf); the first is the default the others must beat.
 GRID = ((100, 3, 0.05, 20), (200, 2, 0.05, 20), (60, 4, 0.05, 30), (200, 3, 0.03, 40))
@@ -56,15 +57,11 @@ def load(dirs: list[Path]) -> list[dict]:
 
 
 def _hand(ev: list[dict], english: bool) -> int:
-    """The sentence the hand-set reader takes (answer.compose, without its English unit step)."""
+    """The sentence the hand-set reader takes (answer.compose, without its English unit step and
+    its untyped-sentence margin): train_selection's pick over the scores with the span belief."""
     lang = "en" if english else "vi"
     score = np.array([e["score"] + SPAN_WEIGHT[lang] * (e["belief"] or 0.0) for e in ev])
-    typed = np.array([e["typed"] for e in ev])
-    if typed.any():
-        fit = np.array([e["x"][SELECTION_FEATURES.index("fit")] for e in ev])
-        cand = np.where(typed, CANDIDATE_WEIGHTS[0] * score + CANDIDATE_WEIGHTS[1] * fit, -np.inf)
-        return int(np.argmax(cand))
-    return int(np.argmax(score))
+    return pick(score, {"typed": np.array([e["typed"] for e in ev]), "x": np.array([e["x"] for e in ev])})
 
 
 def fit(rows: list[dict], params: tuple):
@@ -102,10 +99,8 @@ def cross_validated(rows: list[dict], params: tuple, margins=(0.0,)) -> dict[flo
             for r in rows:
                 if fold[r["group"]] == f:
                     scores = choice.tree_scores(model, r["x"])
-                    best = int(np.argmax(scores))
                     for m in margins:
-                        pick = best if scores[best] > scores[r["hand"]] + m else r["hand"]
-                        hits[m][r["set"], r["lang"]] += r["y"][pick]
+                        hits[m][r["set"], r["lang"]] += r["y"][choice.overriding(scores, r["hand"], m)]
     return hits
 
 
@@ -142,11 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         print("check, trees fit on all of tune: | set lang | n | hand-set | trees |")
         for k in sorted({(r["set"], r["lang"]) for r in check}):
             sub = [r for r in check if (r["set"], r["lang"]) == k]
-            trees = 0.0
-            for r in sub:
-                scores = choice.tree_scores(model, r["x"])
-                best_at = int(np.argmax(scores))
-                trees += r["y"][best_at if scores[best_at] > scores[r["hand"]] + choice.MARGIN else r["hand"]]
+            trees = sum(
+                r["y"][choice.overriding(choice.tree_scores(model, r["x"]), r["hand"], choice.MARGIN)]
+                for r in sub
+            )
             print(f"| {k[0]} {k[1]} | {len(sub)} | {sum(r['y'][r['hand']] for r in sub):.0f} | {trees:.0f} |")
     if args.write:
         choice.CHOICE_FILE.write_text(json.dumps({

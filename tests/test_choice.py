@@ -28,13 +28,20 @@ def test_the_shipped_trees_take_the_sentence_the_reader_points_to():
     assert choice.choose([CLOSE], False, hand=0) == 0
 
 
+def test_the_inputs_begin_with_the_reader_s_selection_features():
+    from rag.reading.answer import SELECTION_FEATURES
+
+    assert choice.SELECTED == len(SELECTION_FEATURES)
+    assert choice.features([CLOSE], english=False).shape == (1, choice.INPUTS)
+
+
 def test_exported_trees_score_as_scikit_learn_does():
     from eval.train_choice import export, fit
 
     rng = np.random.default_rng(0)
     rows = []
     for _ in range(40):
-        x = rng.normal(size=(6, 11 + len(choice.EXTRA)))
+        x = rng.normal(size=(6, choice.INPUTS))
         rows.append({"x": x, "y": (x[:, 0] + 0.5 * x[:, 3] > 0.8).astype(float)})
     clf = fit(rows, (30, 3, 0.1, 5))
     x = np.vstack([r["x"] for r in rows])

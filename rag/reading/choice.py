@@ -33,11 +33,14 @@ MAX_SPAN = 20.0
 # unsure the hand-set reader's finer reading (a figure's place, its unit) stands.
 MARGIN = 0.5
 
-# The inputs, in order: the 11 `answer.selection_features`, then these.
+# The inputs, in order: the `answer.selection_features` (SELECTION_FEATURES there; this module
+# cannot import answer, which imports it: tests/test_choice.py holds the two equal), then EXTRA.
+SELECTED = 11
 EXTRA = (
     "typed", "score", "candidate_score", "belief", "span_score", "score_gap", "span_gap",
     "candidate_gap", "score_rank", "span_rank", "english", "any_typed",
 )  # fmt: skip
+INPUTS = SELECTED + len(EXTRA)
 
 
 def features(records: list[dict], english: bool) -> np.ndarray:
@@ -49,7 +52,7 @@ def features(records: list[dict], english: bool) -> np.ndarray:
     [0.0, 0.7, 0.4, 0.9, -10.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0]
     """
     if not records:
-        return np.zeros((0, 11 + len(EXTRA)))
+        return np.zeros((0, INPUTS))
     x = np.array([r["x"] for r in records], dtype=float)
     typed = np.array([bool(r["typed"]) for r in records], dtype=float)
     score = np.array([r["score"] for r in records], dtype=float)
@@ -108,7 +111,7 @@ def model() -> dict | None:
     if not CHOICE_FILE.exists():
         return None
     data = json.loads(CHOICE_FILE.read_text(encoding="utf-8"))
-    if data.get("format") != FORMAT or data.get("inputs") != 11 + len(EXTRA):
+    if data.get("format") != FORMAT or data.get("inputs") != INPUTS:
         raise ModelUnavailableError(
             f"{CHOICE_FILE} was written for other inputs: fit it again with "
             "`python -m eval.train_choice --results <suite run> --write`"
@@ -117,9 +120,8 @@ def model() -> dict | None:
 
 
 def choose(records: list[dict], english: bool, hand: int, only: list[bool] | None = None) -> int:
-    """The sentence to answer from: the one the fitted trees score best among those allowed
-    (`only`, all by default), when it scores MARGIN above the hand-set reader's choice `hand`;
-    else `hand` (also without a model).
+    """The sentence to answer from (`overriding` with the fitted trees' scores), or `hand`, the
+    hand-set reader's choice, without a model.
 
     >>> r = {"x": [0.0] * 11, "typed": False, "score": 0.5, "candidate_score": 0.0, "belief": 0.0,
     ...      "span_score": None}
@@ -129,9 +131,18 @@ def choose(records: list[dict], english: bool, hand: int, only: list[bool] | Non
     fitted = model()
     if fitted is None or len(records) < 2:
         return hand
-    scores = tree_scores(fitted, features(records, english))
-    allowed = np.array(only if only is not None else [True] * len(records))
+    return overriding(tree_scores(fitted, features(records, english)), hand, MARGIN, only)
+
+
+def overriding(scores: np.ndarray, hand: int, margin: float, only: list[bool] | None = None) -> int:
+    """The best-scored sentence among those allowed (`only`, all by default), when it scores
+    `margin` above the hand-set choice `hand`; else `hand`.
+
+    >>> overriding(np.array([0.0, 0.4, 1.0]), 0, 0.5), overriding(np.array([0.0, 0.4, 1.0]), 0, 0.5, [1, 1, 0])
+    (2, 0)
+    """
+    allowed = np.array(only if only is not None else [True] * len(scores), dtype=bool)
     if not allowed.any():
         return hand
     best = int(np.argmax(np.where(allowed, scores, -np.inf)))
-    return best if scores[best] > scores[hand] + MARGIN else hand
+    return best if scores[best] > scores[hand] + margin else hand
