@@ -216,6 +216,16 @@ def test_a_person_must_hold_the_office_asked(rules_decide):
     assert not holder.found and "Trần Văn Bình [" not in holder.text, holder.text
 
 
+def test_the_general_secretary_is_no_party_committee_s_secretary(assistant):
+    # The seeds name the General Secretary (Tổng Bí thư) and quận 1's secretary, not the city's:
+    # "Ai là Bí thư Thành ủy?" was answered "Nguyễn Phú Trọng (Tổng Bí thư)".
+    city = assistant.ask("Ai là Bí thư Thành ủy?")
+    assert not city.found and "Nguyễn Phú Trọng (" not in city.text, city.text
+    for asked in ("Ai là Tổng Bí thư?", "Who is the General Secretary?"):
+        general = assistant.ask(asked)
+        assert general.found and general.text.startswith("Nguyễn Phú Trọng"), general.text
+
+
 def test_an_office_nobody_in_the_seeds_holds_is_not_answered(assistant):
     # The seeds name Tân Bình's officers, none of them the chairman of its People's Committee.
     answer = assistant.ask("Ai là Chủ tịch UBND quận Tân Bình?")

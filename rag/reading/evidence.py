@@ -22,12 +22,12 @@ from rag.reading import extract
 from rag.reading.question import (
     Question,
     analyse,
-    deputy_before,
     drop_scale,
     find_phrase,
     measures,
     named,
     plain_words,
+    rank_before,
     roles,
 )
 from rag.reading.subjects import LEVELS, TIERS, named_places, owner_elsewhere, places, tier_asked
@@ -386,8 +386,9 @@ def counts_thing(q: Question, sentence: str, figure: extract.Candidate) -> bool:
 def role_fit(q: Question, person: extract.Candidate) -> bool | None:
     """Whether the role written next to a person is the office asked (None: no role written).
 
-    A deputy ("Phó Chủ tịch") does not answer for the office, nor the holder for the deputy,
-    nor an office of another body ("Bí thư Quận ủy" for "Bí thư Thành ủy").
+    A deputy ("Phó Chủ tịch") does not answer for the office, nor the holder for the deputy, nor
+    another rank of the office ("Tổng Bí thư" for "Bí thư"), nor an office of another body ("Bí thư
+    Quận ủy" for "Bí thư Thành ủy").
 
     >>> from rag.reading.question import analyse
     >>> q = analyse("Ai là Chủ tịch UBND quận Tân Bình?")
@@ -432,7 +433,7 @@ def _clause_fit(q: Question, written: str, asked: int | None) -> bool:
         if held and asked not in held:
             return False  # "Trưởng ban Tuyên giáo Quận ủy quận 1" for the city's
     heads = (m for head in q.role for m in re.finditer(rf"(?<!\w){re.escape(head)}(?!\w)", role))
-    return any(deputy_before(role, m.start()) == q.deputy for m in heads)
+    return any(rank_before(role, m.start()) == q.rank for m in heads)
 
 
 def own_figure(q: Question, figure: extract.Candidate) -> bool:

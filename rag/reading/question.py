@@ -73,7 +73,9 @@ class Question:
     role: tuple[
         str, ...
     ] = ()  # who holds an office ("Ai là Chủ tịch …"): the heads that fit, rag/data/roles.json
-    deputy: bool = False  # the office's deputy is asked ("Phó Chủ tịch", "Deputy Secretary")
+    # The rank asked before the office's head: "deputy" ("Phó Chủ tịch", "Deputy Secretary"), "general"
+    # ("Tổng Bí thư", "General Secretary"), "" for the office itself (rag/data/roles.json "ranks").
+    rank: str = ""
     office: tuple[str, ...] = ()  # the body it belongs to, as written in a role ("thanh uy")
     figures: tuple[tuple[str, str], ...] = ()  # its figures' values and units: ("12", "thang")
     places: tuple[Place, ...] = ()  # the places it names ("Ho Chi Minh City"): a figure must be theirs
@@ -311,19 +313,25 @@ def plain_words(text: str) -> str:
     return " ".join(re.findall(r"\w+", fold(text).lower()))
 
 
-def deputy_before(words: str, at: int) -> bool:
-    """Whether one of the two words before offset `at` of `plain_words` text makes a deputy ("pho")."""
-    return any(w in roles()["deputy"] for w in words[:at].split()[-2:])
+def rank_before(words: str, at: int) -> str:
+    """The rank one of the two words before offset `at` of `plain_words` text gives the office
+    there: "deputy" ("pho chu tich"), "general" ("tong bi thu"), or "" (the office itself).
+
+    >>> [rank_before(w, w.index("bi thu")) for w in ("pho bi thu", "tong bi thu", "bi thu thanh uy")]
+    ['deputy', 'general', '']
+    """
+    ranks = roles()["ranks"]
+    return next((ranks[w] for w in reversed(words[:at].split()[-2:]) if w in ranks), "")
 
 
-def asked_role(text: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
-    """The role heads a person must hold to answer, whether the deputy is asked, and how
+def asked_role(text: str) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    """The role heads a person must hold to answer, the rank asked (`rank_before`), and how
     the body the office belongs to is written, when the question names one.
 
     >>> asked_role("Ai là Phó Chủ tịch UBND quận 1?")
-    (('chu tich',), True, ('ubnd', 'uy ban nhan dan'))
+    (('chu tich',), 'deputy', ('ubnd', 'uy ban nhan dan'))
     >>> asked_role("Who is the mayor of Hanoi?"), asked_role("Ai phát minh ra điện thoại?")
-    ((('chu tich',), False, ()), ((), False, ()))
+    ((('chu tich',), '', ()), ((), '', ()))
     """
     words = plain_words(text)
     data = roles()
@@ -332,8 +340,8 @@ def asked_role(text: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
             m = find_phrase(words, cue)
             if m:
                 offices = (o["written"] for o in data["offices"] if any(_has(words, c) for c in o["cues"]))
-                return tuple(spec["heads"]), deputy_before(words, m.start()), tuple(next(offices, ()))
-    return (), False, ()
+                return tuple(spec["heads"]), rank_before(words, m.start()), tuple(next(offices, ()))
+    return (), "", ()
 
 
 def analyse(text: str) -> Question:
@@ -354,7 +362,7 @@ def analyse(text: str) -> Question:
     kind = answer_kind(text)
     if kind == "person" and who_is_named(text):
         kind = "role"  # "Bà Tô Thị Bích Châu là ai?": what she is, not another person
-    role, deputy, office = asked_role(text) if kind == "person" and ASK_ROLE else ((), False, ())
+    role, rank, office = asked_role(text) if kind == "person" and ASK_ROLE else ((), "", ())
     return Question(
         text=text,
         lang=language(text),
@@ -367,7 +375,7 @@ def analyse(text: str) -> Question:
         names=tuple(text[c.start : c.end] for c in people(text)) if kind == "role" else (),
         measure=asked_measure(text) if kind == "number" else "",
         role=role,
-        deputy=deputy,
+        rank=rank,
         office=office,
         figures=tuple((c.value, c.unit) for c in figures_in(text)),
         places=tuple(asked_places(text)),
