@@ -47,18 +47,22 @@ def load(dirs: list[Path]) -> list[dict]:
             if not r["answerable"] or not r["found"] or not ev:
                 continue
             english = r["lang"] == "en"
+            # The hand-set choice and the sentences allowed as the assistant made them (traced since
+            # stop 27); replayed from the scores for older traces.
+            made = r["features"].get("choice") or {"hand": _hand(ev, english), "only": None}
             rows.append({
                 "set": name, "lang": "en" if english else "vi", "side": r["side"],
                 "group": f"{name}:{r['id'].removesuffix('-en').removesuffix('-vi')}",
-                "x": choice.features(ev, english), "hand": _hand(ev, english),
+                "x": choice.features(ev, english), "hand": made["hand"], "only": made["only"],
                 "y": np.array([answer_matches(e["text"], r["answers"]) for e in ev], dtype=float),
             })  # fmt: skip
     return rows
 
 
 def _hand(ev: list[dict], english: bool) -> int:
-    """The sentence the hand-set reader takes (answer.compose, without its English unit step and
-    its untyped-sentence margin): train_selection's pick over the scores with the span belief."""
+    """The sentence the hand-set reader takes, replayed for a trace that does not hold it (before stop
+    27): train_selection's pick over the scores with the span belief, without answer.compose's
+    untyped-sentence margin."""
     lang = "en" if english else "vi"
     score = np.array([e["score"] + SPAN_WEIGHT[lang] * (e["belief"] or 0.0) for e in ev])
     return pick(score, {"typed": np.array([e["typed"] for e in ev]), "x": np.array([e["x"] for e in ev])})
@@ -100,7 +104,9 @@ def cross_validated(rows: list[dict], params: tuple, margins=(0.0,)) -> dict[flo
                 if fold[r["group"]] == f:
                     scores = choice.tree_scores(model, r["x"])
                     for m in margins:
-                        hits[m][r["set"], r["lang"]] += r["y"][choice.overriding(scores, r["hand"], m)]
+                        hits[m][r["set"], r["lang"]] += r["y"][
+                            choice.overriding(scores, r["hand"], m, r["only"])
+                        ]
     return hits
 
 
@@ -138,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         for k in sorted({(r["set"], r["lang"]) for r in check}):
             sub = [r for r in check if (r["set"], r["lang"]) == k]
             trees = sum(
-                r["y"][choice.overriding(choice.tree_scores(model, r["x"]), r["hand"], choice.MARGIN)]
+                r["y"][
+                    choice.overriding(choice.tree_scores(model, r["x"]), r["hand"], choice.MARGIN, r["only"])
+                ]
                 for r in sub
             )
             print(f"| {k[0]} {k[1]} | {len(sub)} | {sum(r['y'][r['hand']] for r in sub):.0f} | {trees:.0f} |")

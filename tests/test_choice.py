@@ -58,3 +58,18 @@ def test_a_file_fit_for_other_inputs_says_how_to_fit_it_again(tmp_path, monkeypa
             choice.choose([CLOSE, FAR], False, hand=0)
     finally:
         choice.model.cache_clear()
+
+
+def test_the_trace_holds_the_hand_set_choice_the_trainer_replays(assistant):
+    # eval/train_choice.py reads the hand-set reader's choice from the trace, as the assistant made
+    # it, and the sentences allowed: a question counting wards lets only a figure's sentence answer.
+    from eval.train_choice import _hand
+
+    for question in ("Quận 1 có bao nhiêu phường?", "Ai là Bí thư Quận ủy quận 1?"):
+        trace: dict = {}
+        answer = assistant.ask(question, trace=trace)
+        made, evidence = trace["choice"], trace["evidence"]
+        assert answer.found and 0 <= made["hand"] < len(evidence)
+        assert made["only"] is None or made["only"] == [e["candidate"] is not None for e in evidence]
+        assert evidence[made["hand"]]["typed"], evidence[made["hand"]]
+        assert isinstance(_hand(evidence, english=False), int)

@@ -699,10 +699,13 @@ def compose(
     # A figure's measure, an office or a counted level asked: only a sentence with a candidate of
     # the asked type answers (below); the trees choose among those when there are some.
     needs_candidate = bool(q.measure or q.role or q.counted or counted_level(q))
-    if CHOICE and best is not None:
+    if best is not None:
         only = [ev.candidate is not None for ev in evidence] if needs_candidate and typed else None
         hand = next(i for i, ev in enumerate(evidence) if ev is best)
-        best = evidence[choice.choose(records, q.lang == "en", hand, only)]
+        if trace is not None:  # the hand-set choice as made here, for eval/train_choice.py to replay
+            trace["choice"] = {"hand": hand, "only": only}
+        if CHOICE:
+            best = evidence[choice.choose(records, q.lang == "en", hand, only)]
     if q.lang == "en" and q.kind == "number" and typed and embedder is not None:
         best = _unit_across_languages(q, typed, embedder)
     if q.lang == "en":
