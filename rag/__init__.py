@@ -33,7 +33,8 @@ _open: dict[str, Assistant] = {}
 
 
 def ask(question: str, index_dir: str | Path = "index") -> Answer:
-    """One call: open the index (once per process) and answer `question`."""
+    """One call: open the index (once per process; a commit another process makes is followed) and
+    answer `question`."""
     key = str(Path(index_dir).resolve())
     if key not in _open:
         _open[key] = Assistant.load(index_dir)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -75,6 +76,7 @@ class Assistant:
         self.llm = llm  # an OpenAI-compatible chat server: answers are generated, then checked
         self.generation = generate.GenerationSettings()
         self._index = index  # replaced whole by an update: readers keep the one they started with
+        self._reopen = threading.Lock()  # one thread opens what another process committed
         self.last_report: UpdateReport | None = None  # what the last build or update did
         # The trained span reader (rag/model/spans.py) reads the best passages with the question;
         # False (or RAG_SPAN_READER=0): the rules alone, about 130 ms less per question.
@@ -230,34 +232,58 @@ class Assistant:
     # ------------------------------------------------------------------ reading
     @property
     def index(self) -> SearchIndex:
-        """The snapshot questions are answered from now."""
-        return self._index
+        """The snapshot questions are answered from now: the one held, or the one another process
+        (`rag index` beside the chat page) committed since, opened once it is seen."""
+        index = self._index
+        if not self.backend.newer(index):
+            return index
+        with self._reopen:
+            if self._index is index:  # no other thread opened it meanwhile
+                self._index = self._reopened(index)
+            return self._index
+
+    def _reopened(self, held: SearchIndex) -> SearchIndex:
+        """What the backend holds now, or `held` (with a warning) when it cannot be read with this
+        model: a damaged commit, or an index rebuilt with another model."""
+        try:
+            index = self.backend.open()
+        except RagError as exc:
+            log.warning("%s changed but cannot be opened (%s); answering from the index opened before", self.backend.location, exc)  # fmt: skip
+            return held
+        if index.manifest.get("model_fingerprint") != self.embedder.fingerprint:
+            log.warning(
+                "%s was rebuilt with model %s; answering from the index opened before: restart to use it",
+                self.backend.location, index.manifest.get("model_id"),
+            )  # fmt: skip
+            return held
+        log.info("%s changed: answering from its new commit", self.backend.location)
+        return index
 
     @property
     def manifest(self) -> dict:
-        return self._index.manifest
+        return self.index.manifest
 
     def documents(self) -> list[Document]:
-        return list(self._index.documents.values())
+        return list(self.index.documents.values())
 
     def passage_count(self) -> int:
-        return len(self._index)
+        return len(self.index)
 
     def inventory(self) -> list[tuple[str, int, int]]:
         """(source, characters, passages) of every indexed document, by source name."""
-        return self._index.inventory()
+        return self.index.inventory()
 
     def source_text(self, source: str) -> str:
         """The full text a citation's offsets point into."""
-        return self._index.documents[source].text
+        return self.index.documents[source].text
 
     def document(self, source: str) -> Document:
         """The indexed document named `source` (its text, page starts, OCR pages); KeyError if none."""
-        return self._index.documents[source]
+        return self.index.documents[source]
 
     def search_batch(self, queries: list[str], k: int = 10) -> list[list[Passage]]:
         """Hybrid search: dense and BM25 candidates fused and re-ranked, best first."""
-        index = self._index  # one snapshot for the whole call, even if an update lands meanwhile
+        index = self.index  # one snapshot for the whole call, even if an update lands meanwhile
         questions = [self.retriever.read_as(index, check_question(q)) for q in queries]
         readers = [self.reader(q, index) for q in questions]
         return self.retriever.rank(index, questions, readers, k)
@@ -297,7 +323,7 @@ class Assistant:
             trace: filled with the features the answer's decision read (eval/ uses it).
         """
         question = check_question(question)
-        index = self._index
+        index = self.index
         standalone = self.retriever.read_as(index, check_question(followup.rewrite(question, history or [])))
         reader = self.reader(standalone, index)  # the re-ranker and the answer read each passage once
         passages = self.retriever.rank(index, [standalone], [reader], answering.CANDIDATES)[0]

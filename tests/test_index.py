@@ -202,3 +202,34 @@ def test_rebuild_keeps_every_document_and_changes_chunking(index_copy, tmp_path)
     assert rebuilt.manifest["chunking"] == {"size": 400, "overlap": 50}
     assert "uploaded.txt" in {d.source for d in rebuilt.documents()}
     assert "4.321" in Assistant.load(index_copy).ask("Quận 3 có bao nhiêu đảng viên?").text
+
+
+def test_a_commit_by_another_process_is_answered_from(index_copy, tmp_path):
+    # The chat page keeps its Assistant open while `rag index` adds a report from a terminal.
+    open_ = Assistant.load(index_copy)
+    question = "Huyện Cần Giờ có bao nhiêu đảng viên?"
+    assert "3.210" not in open_.ask(question).text
+    report = tmp_path / "can_gio.txt"
+    report.write_text(
+        "Báo cáo tại hội nghị, Đảng bộ huyện Cần Giờ hiện có 3.210 đảng viên sinh hoạt tại 52 chi bộ.",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "index", str(report), "--index-dir", str(index_copy)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    answer = open_.ask(question)
+    assert answer.found and "3.210 đảng viên" in answer.text, answer.text
+    assert "can_gio.txt" in {s for s, _, _ in open_.inventory()}
+    assert "141.556" in open_.ask("Dân số quận 1 là bao nhiêu?").text  # the documents it had stay
+
+
+def test_a_damaged_commit_by_another_process_leaves_the_open_index_answering(index_copy, caplog):
+    open_ = Assistant.load(index_copy)
+    (index_copy / "CURRENT").write_text("gen-0000000000000000-0001")  # names no folder
+    with caplog.at_level("WARNING", logger="rag"):
+        answer = open_.ask("Dân số quận 1 là bao nhiêu?")
+    assert answer.found and "141.556" in answer.text
+    assert "cannot be opened" in caplog.text

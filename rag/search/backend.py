@@ -92,4 +92,9 @@ class Backend(Protocol):
         """Commit `change` whole, or nothing of it; the new snapshot."""
         ...
 
+    def newer(self, index: SearchIndex) -> bool:
+        """Whether a commit newer than `index` (a snapshot this backend opened) has been made since,
+        by this process or another; cheap enough to ask before every question."""
+        ...
+
     def rebuild_hint(self) -> str: ...

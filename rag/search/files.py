@@ -143,6 +143,12 @@ class FileBackend:
     def rebuild_hint(self) -> str:
         return store.rebuild_hint(self.index_dir)
 
+    def newer(self, index: FileIndex) -> bool:
+        """CURRENT names another generation than `index`'s (one small file read; an unreadable
+        pointer is no news: the index held is kept)."""
+        name = store.pointer_name(self.index_dir)
+        return name is not None and index.snap.folder is not None and name != index.snap.folder.name
+
     def write(self, change: Change) -> FileIndex:
         base = None if change.fresh or not self.exists() else store.load(self.index_dir)
         built = FileIndex(merge(base, change))

@@ -144,6 +144,11 @@ class PostgresBackend:
     def exists(self) -> bool:
         return bool(self._writer().execute("SELECT 1 FROM rag_manifest").fetchall())
 
+    def newer(self, index: PostgresIndex) -> bool:
+        """Never: a PostgresIndex reads the database as committed, and sees another writer's
+        commit by its generation (`PostgresIndex._observe`)."""
+        return False
+
     def rebuild_hint(self) -> str:
         return f"rebuild it with `rag index PATH… --backend {self.location} --rebuild`"
 

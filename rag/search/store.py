@@ -143,7 +143,7 @@ def save(index_dir: Path, snap: Snapshot, write_indexes: Callable[[Path], dict] 
     """Write `snap` (and the search indexes `write_indexes` writes, see `write_generation`)
     as the new current generation of `index_dir`, atomically; the generation folder."""
     name = f"gen-{time.time_ns():x}-{os.getpid()}"
-    previous = _pointer_name(index_dir)
+    previous = pointer_name(index_dir)
     pointer = index_dir / f".CURRENT.{os.getpid()}.tmp"
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
@@ -166,7 +166,7 @@ def save(index_dir: Path, snap: Snapshot, write_indexes: Callable[[Path], dict] 
     return index_dir / name
 
 
-def _pointer_name(index_dir: Path) -> str | None:
+def pointer_name(index_dir: Path) -> str | None:
     """The generation CURRENT names, or None when there is no (readable) pointer."""
     try:
         return (index_dir / "CURRENT").read_text().strip()
@@ -177,7 +177,7 @@ def _pointer_name(index_dir: Path) -> str | None:
 def current_folder(index_dir: Path) -> Path:
     """The generation folder CURRENT names (read once), checked to be one of ours."""
     pointer = index_dir / "CURRENT"
-    name = _pointer_name(index_dir)
+    name = pointer_name(index_dir)
     if name is None:
         if pointer.exists():
             raise IndexDamagedError(f"{pointer} is unreadable; {rebuild_hint(index_dir)}")
