@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -40,6 +41,9 @@ from rag.search.update import UpdateReport, check_compatible, log_report, plan, 
 __all__ = ["Assistant", "RetrievalSettings", "UpdateReport", "check_question"]
 
 log = logging.getLogger("rag")
+# A commit by another process that cannot be opened (damaged, another model) is tried again
+# after this many seconds, not before every question.
+REOPEN_RETRY_S = 30.0
 MAX_QUESTION_CHARS = 2000
 
 
@@ -77,6 +81,7 @@ class Assistant:
         self.generation = generate.GenerationSettings()
         self._index = index  # replaced whole by an update: readers keep the one they started with
         self._reopen = threading.Lock()  # one thread opens what another process committed
+        self._retry_at = 0.0  # after a commit that could not be opened, look again from then on
         self.last_report: UpdateReport | None = None  # what the last build or update did
         # The trained span reader (rag/model/spans.py) reads the best passages with the question;
         # False (or RAG_SPAN_READER=0): the rules alone, about 130 ms less per question.
@@ -235,7 +240,7 @@ class Assistant:
         """The snapshot questions are answered from now: the one held, or the one another process
         (`rag index` beside the chat page) committed since, opened once it is seen."""
         index = self._index
-        if not self.backend.newer(index):
+        if time.monotonic() < self._retry_at or not self.backend.newer(index):
             return index
         with self._reopen:
             if self._index is index:  # no other thread opened it meanwhile
@@ -243,18 +248,22 @@ class Assistant:
             return self._index
 
     def _reopened(self, held: SearchIndex) -> SearchIndex:
-        """What the backend holds now, or `held` (with a warning) when it cannot be read with this
-        model: a damaged commit, or an index rebuilt with another model."""
+        """What the backend holds now, or `held` (with a warning, tried again after REOPEN_RETRY_S)
+        when it cannot be read with this model: a damaged commit, or an index rebuilt with another
+        model."""
+        why = None
         try:
             index = self.backend.open()
         except RagError as exc:
-            log.warning("%s changed but cannot be opened (%s); answering from the index opened before", self.backend.location, exc)  # fmt: skip
-            return held
-        if index.manifest.get("model_fingerprint") != self.embedder.fingerprint:
+            why = f"cannot be opened ({exc})"
+        else:
+            if index.manifest.get("model_fingerprint") != self.embedder.fingerprint:
+                why = f"was rebuilt with model {index.manifest.get('model_id')}: restart to use it"
+        if why:
             log.warning(
-                "%s was rebuilt with model %s; answering from the index opened before: restart to use it",
-                self.backend.location, index.manifest.get("model_id"),
-            )  # fmt: skip
+                "%s changed but %s; answering from the index opened before", self.backend.location, why
+            )
+            self._retry_at = time.monotonic() + REOPEN_RETRY_S
             return held
         log.info("%s changed: answering from its new commit", self.backend.location)
         return index

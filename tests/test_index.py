@@ -230,6 +230,6 @@ def test_a_damaged_commit_by_another_process_leaves_the_open_index_answering(ind
     open_ = Assistant.load(index_copy)
     (index_copy / "CURRENT").write_text("gen-0000000000000000-0001")  # names no folder
     with caplog.at_level("WARNING", logger="rag"):
-        answer = open_.ask("Dân số quận 1 là bao nhiêu?")
-    assert answer.found and "141.556" in answer.text
-    assert "cannot be opened" in caplog.text
+        answers = [open_.ask("Dân số quận 1 là bao nhiêu?") for _ in range(2)]
+    assert all(a.found and "141.556" in a.text for a in answers)
+    assert caplog.text.count("cannot be opened") == 1  # said once, looked at again later
