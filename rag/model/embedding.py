@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,9 @@ def fingerprint(location: Path | str) -> str:
     return hashlib.sha256(str(location).encode()).hexdigest()[:16]
 
 
+QUERY_CACHE = 256  # question vectors kept (`Embedder.embed_query`)
+
+
 class Embedder:
     """Encodes questions and passages; holds the loaded model (the one stateful part)."""
 
@@ -74,6 +78,10 @@ class Embedder:
             self._query_prompt, self._passage_prompt = "query", "passage"
         self.dim = self.model.get_embedding_dimension()
         self._lock = threading.Lock()  # torch modules are not safe to call concurrently
+        # A question's vector is asked for more than once while it is answered (the search, then
+        # the reading of an English question's sentences): the last QUERY_CACHE are kept.
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries_lock = threading.Lock()
 
     def _encode(self, texts: list[str], prompt: str | None, progress: bool) -> np.ndarray:
         if not texts:
@@ -118,7 +126,24 @@ class Embedder:
         return self._encode(texts, self._query_prompt, progress=False)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_queries([text])[0]
+        """One question's vector, embedded alone (batch padding never shifts it), from the cache of
+        the last QUERY_CACHE questions when it is there."""
+        with self._queries_lock:
+            if text in self._queries:
+                self._queries.move_to_end(text)
+                return self._queries[text]
+        vector = self.embed_queries([text])[0]
+        vector.flags.writeable = False  # shared by every caller: never changed in place
+        with self._queries_lock:
+            self._queries[text] = vector
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector
+
+    def clear_queries(self) -> None:
+        """Forget the cached question vectors (a benchmark times each question afresh)."""
+        with self._queries_lock:
+            self._queries.clear()
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         return self._encode(texts, self._passage_prompt, progress=progress)

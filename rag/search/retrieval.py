@@ -150,8 +150,10 @@ class Retriever:
             self._cache.update(zip(questions, vectors))
 
     def clear_cache(self) -> None:
+        """Forget every question vector, here and the embedder's (`Embedder.clear_queries`)."""
         with self._lock:
             self._cache.clear()
+        self.embedder.clear_queries()
 
     def read_as(self, index: SearchIndex, question: str) -> str:
         """The question as it is searched and read: with its diacritics put back when it was
