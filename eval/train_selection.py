@@ -1,6 +1,6 @@
 """Fit how evidence sentences are scored, on the tune splits; report the choice it makes.
 
-    python -m eval.train_selection --results DIR [--write]
+    python -m eval.train_selection --results DIR
 
 Reads the evidence the reader scored for each answerable question (the `evidence` trace
 of `python -m eval.suite`: every sentence of the passages read, with
@@ -10,13 +10,14 @@ a linear score is fit on the *tune* questions by maximising the softmax probabil
 positive sentences (L2 0.01, L-BFGS). The reader picks as now: among sentences with a typed
 candidate, the best of 0.8 score + 0.2 fit; else the best score. Printed: the share of
 questions whose picked sentence holds the answer, with the hand-set scores and the fitted
-ones, per side present in DIR; `--write` stores the weights in rag/data/selection.json.
+ones, per side present in DIR. Tried and not kept (eval/figures/selection_fit.md, README); the answering sentence is now
+chosen by boosted trees over these features and more (rag/reading/choice.py, eval/train_choice.py,
+which replays this module's `pick` for traces that do not hold the rules' choice).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from scipy.optimize import minimize
 
 from eval.metrics import answer_matches
 from eval.suite import read_results
-from rag.reading.answer import CANDIDATE_WEIGHTS, SELECTION_FEATURES, SELECTION_FILE
+from rag.reading.answer import CANDIDATE_WEIGHTS, SELECTION_FEATURES
 
 L2 = 0.01
 
@@ -75,7 +76,6 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m eval.train_selection", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--results", type=Path, required=True)
-    parser.add_argument("--write", action="store_true")
     args = parser.parse_args(argv)
     rows = load(args.results)
     weights = {}
@@ -94,15 +94,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"| {lang} | {side} | {len(sub)} | {accuracy(sub, None)} | {accuracy(sub, theta)} |")
         reachable = np.mean([r["y"].any() for r in tune]) if tune else float("nan")
         print(f"  {lang}: answer in some sentence read (tune): {reachable:.3f}; weights {weights[lang]}")
-    if args.write:
-        SELECTION_FILE.write_text(json.dumps({
-            "features": list(SELECTION_FEATURES),
-            "trained_by": "python -m eval.train_selection --results <suite run on the tune side> --write",
-            "data": "evidence sentences of the answerable tune questions of ViQA dev and the MLQA suite "
-                    "(eval/DATA.md); positive: an accepted answer string in the sentence; listwise softmax, L2 0.01",
-            "weights": weights,
-        }, indent=2) + "\n", encoding="utf-8")  # fmt: skip
-        print(f"wrote {SELECTION_FILE}")
     return 0
 
 

@@ -7,13 +7,11 @@ by the evidence quoted exactly, each claim carrying its `[n]` marker.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
-from pathlib import Path
 
 from rag.ingest.structure import locate  # page, OCR mark and heading path of a citation
 from rag.language.normalize import bigrams, fold, terms, tokens
@@ -657,14 +655,6 @@ def compose(
             {**r, "text": ev.text, "candidate": ev.candidate.text if ev.candidate else None}
             for r, ev in zip(records, evidence)
         ]
-    if SELECTION and evidence:
-        weights = selection_weights()["en" if q.lang == "en" else "vi"]
-        for ev in evidence:
-            ev.score = sum(w * x for w, x in zip(weights, selection_features(ev, q)))
-            if ev.candidate is not None:
-                ev.candidate_score = (
-                    CANDIDATE_WEIGHTS[0] * ev.score + CANDIDATE_WEIGHTS[1] * ev.candidate_quality
-                )
     if reader.span_model is not None:
         weight = SPAN_WEIGHT[lang]
         for ev in evidence:
@@ -776,10 +766,8 @@ def span_shares(scores: list[float | None], temperature: float = 1.0) -> list[fl
     return [w / total for w in weights]
 
 
-SELECTION_FILE = Path(__file__).parent.parent / "data" / "selection.json"
-# Score evidence sentences with the weights fit on the tune splits (eval/train_selection.py);
-# False: the hand-set SENTENCE_WEIGHTS (and the English re-scoring) as before.
-SELECTION = SELECTION_FILE.exists()
+# What an evidence sentence's score is made of: the answering-sentence trees' first inputs
+# (rag/reading/choice.py; eval/train_selection.py fit a linear score on them, not kept).
 SELECTION_FEATURES = (
     "own_coverage", "coverage", "passage_coverage", "retrieval", "rank", "typed", "fit",
     "names_present", "similarity", "embedded", "bias",
@@ -793,12 +781,6 @@ def selection_features(ev: Evidence, q: Question) -> list[float]:
         float(ev.candidate is not None), ev.candidate_quality if ev.candidate is not None else 0.0,
         names_present(q, ev), ev.similarity, float(ev.embedded), 1.0,
     ]  # fmt: skip
-
-
-@lru_cache(maxsize=1)
-def selection_weights() -> dict[str, list[float]]:
-    data = json.loads(SELECTION_FILE.read_text(encoding="utf-8"))
-    return {lang: [float(w[k]) for k in SELECTION_FEATURES] for lang, w in data["weights"].items()}
 
 
 SPAN_KINDS = ("other", "list", "place")
