@@ -126,14 +126,14 @@ def test_ask_cite_open_follow_up_abstain_upload(page, shots, tmp_path):
     page.click("#question textarea")
     page.fill("#question textarea", "   ")
     page.click("#send")
-    page.wait_for_function("() => document.querySelector('#hint').innerText.includes('Hãy nhập')")
+    page.wait_for_function("() => document.querySelector('#hint')?.innerText.includes('Hãy nhập')")
 
     doc = tmp_path / "quan3.txt"
     doc.write_text("Đảng bộ quận 3 hiện có 4.321 đảng viên, sinh hoạt tại 12 phường.", encoding="utf-8")
     page.locator("#settings").get_by_text("Tài liệu & cài đặt").click()
     page.set_input_files("#upload input[type=file]", str(doc))
     page.click("#add")
-    page.wait_for_function("() => document.querySelector('#status').innerText.includes('quan3.txt')")
+    page.wait_for_function("() => document.querySelector('#status')?.innerText.includes('quan3.txt')")
     assert "quan3.txt" in page.locator("#docs").inner_text()
     assert "/tmp/" not in page.locator("#status").inner_text()  # the file's own name, not the server's path
     page.wait_for_function("() => !document.querySelector('#upload').innerText.includes('quan3.txt')")
@@ -143,7 +143,7 @@ def test_ask_cite_open_follow_up_abstain_upload(page, shots, tmp_path):
     broken.write_bytes("Qu\xe1n 3".encode("latin-1"))  # not UTF-8: refused by name, nothing lost
     page.set_input_files("#upload input[type=file]", str(broken))
     page.click("#add")
-    page.wait_for_function("() => document.querySelector('#status').innerText.includes('hong.txt')")
+    page.wait_for_function("() => document.querySelector('#status')?.innerText.includes('hong.txt')")
     assert "UTF-8" in page.locator("#status").inner_text()
     assert "quan3.txt" in page.locator("#docs").inner_text()
 
@@ -157,7 +157,7 @@ def test_ask_cite_open_follow_up_abstain_upload(page, shots, tmp_path):
     assert user_bubble.inner_text().strip() == typed and user_bubble.locator("img, a, strong").count() == 0
 
     page.locator("#lang").get_by_text("English").click()
-    page.wait_for_function("() => document.querySelector('#send').innerText.trim() === 'Send'")
+    page.wait_for_function("() => document.querySelector('#send')?.innerText.trim() === 'Send'")
     english = ask(page, "How many party members are there in District 1?", "8.033")
     assert "[1]" in english and "8.033" in english and " s" in english
     visible = page.locator("body").inner_text()
@@ -187,11 +187,11 @@ def test_reload_shows_uploads_and_removal_needs_a_confirmation_and_can_be_undone
         page.locator("#settings").get_by_text("Tài liệu & cài đặt").click()
         page.set_input_files("#upload input[type=file]", str(doc))
         page.click("#add")
-        page.wait_for_function("() => document.querySelector('#status').innerText.includes('quan10.txt')")
+        page.wait_for_function("() => document.querySelector('#status')?.innerText.includes('quan10.txt')")
 
         page.reload()  # the list is the index as it is now, not the start-up list
         page.locator("#settings").get_by_text("Tài liệu & cài đặt").click()
-        page.wait_for_function("() => document.querySelector('#docs').innerText.includes('quan10.txt')")
+        page.wait_for_function("() => document.querySelector('#docs')?.innerText.includes('quan10.txt')")
         assert page.locator("#remove-choice input").input_value() == ""  # nothing chosen by default
 
         page.click("#remove")  # nothing chosen: nothing removed, a hint instead
@@ -208,7 +208,7 @@ def test_reload_shows_uploads_and_removal_needs_a_confirmation_and_can_be_undone
         page.wait_for_function("() => !document.querySelector('#docs').innerText.includes('quan10.txt')")
         page.wait_for_selector("#undo", state="visible")
         page.click("#undo")
-        page.wait_for_function("() => document.querySelector('#docs').innerText.includes('quan10.txt')")
+        page.wait_for_function("() => document.querySelector('#docs')?.innerText.includes('quan10.txt')")
         assert "7.654" in ask(page, "Quận 10 có bao nhiêu đảng viên?", "7.654")
         page.screenshot(path=shots / "10_undone.png", full_page=True)
 
@@ -223,7 +223,7 @@ def test_reload_shows_uploads_and_removal_needs_a_confirmation_and_can_be_undone
             page.wait_for_selector("#confirm", state="visible")
             page.click("#confirm")
             page.wait_for_function(
-                "() => document.querySelector('#status').innerText.includes('cannot write')"
+                "() => document.querySelector('#status')?.innerText.includes('cannot write')"
             )
             assert "quan10.txt" in page.locator("#docs").inner_text()
         finally:
