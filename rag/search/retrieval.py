@@ -102,26 +102,21 @@ def _cue_marks(weight: int) -> marks.MarkTable:
 
 
 class Retriever:
-    """Ranks an index's passages for a question; query embeddings are cached."""
+    """Ranks an index's passages for a question (query embeddings are cached by the embedder)."""
 
     def __init__(self, embedder: Embedder, settings: RetrievalSettings | None = None):
         self.embedder = embedder
         self.settings = settings or RetrievalSettings()
-        self._cache: dict[str, np.ndarray] = {}
+        self._given: dict[str, np.ndarray] = {}  # vectors a benchmark hands in (`remember`)
         self._lock = threading.Lock()
 
     def _embedded(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """Each text's query embedding, from the cache or the model."""
+        """Each text's query embedding: as given (`remember`), else the embedder's, which embeds
+        one text at a time (batch padding never shifts a question's vector) and keeps the last ones."""
         wanted = dict.fromkeys(texts)
         with self._lock:
-            known = {t: self._cache[t] for t in wanted if t in self._cache}
-        # one at a time: batch padding never shifts a question's vector
-        fresh = {t: self.embedder.embed_query(t) for t in wanted if t not in known}
-        with self._lock:
-            if len(self._cache) > 1024:
-                self._cache.clear()
-            self._cache.update(fresh)
-        return known | fresh
+            given = {t: self._given[t] for t in wanted if t in self._given}
+        return given | {t: self.embedder.embed_query(t) for t in wanted if t not in given}
 
     def query_vectors(self, questions: list[str]) -> np.ndarray:
         s = self.settings
@@ -147,12 +142,12 @@ class Retriever:
     def remember(self, questions: list[str], vectors) -> None:
         """Take these questions' embeddings as given (a benchmark times retrieval, not the model)."""
         with self._lock:
-            self._cache.update(zip(questions, vectors))
+            self._given.update(zip(questions, vectors))
 
     def clear_cache(self) -> None:
-        """Forget every question vector, here and the embedder's (`Embedder.clear_queries`)."""
+        """Forget every question vector: those given and the embedder's (`Embedder.clear_queries`)."""
         with self._lock:
-            self._cache.clear()
+            self._given.clear()
         self.embedder.clear_queries()
 
     def read_as(self, index: SearchIndex, question: str) -> str:
