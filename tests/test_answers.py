@@ -188,6 +188,18 @@ def test_a_figure_must_carry_a_unit_of_the_measure_asked(rules_decide):
     assert "20.000 cán bộ [" not in only_staff.text and not only_staff.found
 
 
+def test_a_time_asked_is_answered_only_by_a_sentence_that_gives_one(rules_decide):
+    text = (
+        "Nghị quyết số 98/2023/QH15 của Quốc hội được quận 1 triển khai rộng rãi. "
+        "Quận 1 triển khai mô hình dân vận khéo vào tháng 5/2021."
+    )
+    answer = _compose("Quận 1 triển khai mô hình dân vận khéo khi nào?", text)
+    assert answer.found and answer.text.startswith("tháng 5/2021"), answer.text
+    # A document's number is no date ("98/2023"); a sentence without a time does not say when.
+    undated = _compose("Quận 1 triển khai nghị quyết khi nào?", text.split(". ")[0] + ".")
+    assert not undated.found and "98/2023 [" not in undated.text, undated.text
+
+
 def test_a_question_worded_unlike_its_passage_is_still_answered(assistant):
     # 003 says "…nâng tổng số đảng viên hiện nay là 255.576 đảng viên toàn Đảng bộ thành phố",
     # never "Thành phố Hồ Chí Minh" in that sentence: the coverage rule used to decline it.
@@ -426,6 +438,9 @@ def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, questio
         # stop 22. 001's "Tô Thị Bích Châu, Ủy viên Thường vụ Thành ủy, Bí thư Quận ủy Quận 1" is
         # the District's secretary: each office of a role is read with its own body
         "Ai là Bí thư Thành ủy TP.HCM?",
+        # stop 28. No seed says when 001's cultural-space models began: the span reader's "Quận 1"
+        # was the short answer to a "when"
+        "Khi nào mô hình không gian văn hóa Hồ Chí Minh được triển khai?",
     ],
 )
 def test_a_place_or_thing_the_seeds_do_not_write_is_not_answered_for(assistant, question):

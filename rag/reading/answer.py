@@ -712,6 +712,8 @@ def compose(
         # asked ("Chủ tịch UBND") and only people of other offices named, or wards counted
         # ("bao nhiêu phường", "bao nhiêu khu phố" where the passages count so) and no such figure.
         found = False
+    elif q.kind == "date" and best is not None and best.candidate is None:
+        found = False  # the sentence that reads best gives no time: the documents do not say when
     elif UNIT_NAMED and best is not None and not _counted_named(q, best, documents):
         found = False  # what is counted is never written there: the figure counts something else
     elif CALIBRATED:

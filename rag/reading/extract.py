@@ -49,8 +49,8 @@ _DATE = re.compile(
     r"|tháng\s+\d{1,2}(?:\s*(?:/|năm)\s*\d{4})?"
     r"|năm\s+\d{4}"
     r"|\b\d{1,2}/\d{1,2}/\d{4}\b"
-    r"|\b\d{1,2}/\d{4}\b"
-    r"|\b(?:1[0-9]|20)\d{2}\b)",
+    r"|(?<!số )\b(?:0?[1-9]|1[0-2])/\d{4}\b(?!/)"  # a month, not a document's number ("số 98/2023/QH15")
+    r"|(?<!/)\b(?:1[0-9]|20)\d{2}\b(?!/))",
     re.IGNORECASE,
 )
 
@@ -78,6 +78,8 @@ def dates(sentence: str) -> list[Candidate]:
 
     >>> [c.text for c in dates("Ngày 14/9/2022 và năm 2023, tháng 5 năm 2021")]
     ['Ngày 14/9/2022', 'năm 2023', 'tháng 5 năm 2021']
+    >>> [c.text for c in dates("Nghị quyết số 98/2023/QH15 và 5/2024, số 12/2023")]
+    ['5/2024']
     """
     return [
         Candidate(m.group(), fold(m.group()).lower(), "", m.start(), m.end())

@@ -37,6 +37,8 @@ def cue_phrases() -> list[str]:
 
 _FOLDED_CUES = {kind: [fold(cue) for cue in cues] for kind, cues in _CUES.items()}
 _DATE_LAST = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(fold(c)) for c in words('cues.date_last'))})\W*$")
+_DATE_FIRST = frozenset(fold(c) for c in words("cues.date_first"))
+_OPENS_DATE = re.compile(rf"^\W*(?:{'|'.join(re.escape(c) for c in sorted(_DATE_FIRST))})(?!\w)")
 _FOLDED_QUESTION_WORDS = {fold(w) for w in _QUESTION_WORDS}
 _ENGLISH = frozenset(words("questions.english"))
 # An unaccented question is English when this share of its lower-case words cannot be
@@ -178,12 +180,14 @@ def answer_kind(text: str) -> str:
     ('number', 'number')
     >>> answer_kind("Ông mất vào năm bao nhiêu?"), answer_kind("Được nghỉ hằng năm bao nhiêu ngày?")
     ('date', 'number')
+    >>> answer_kind("When did she move?"), answer_kind("What city did she move to when she was six?")
+    ('date', 'other')
     """
     folded = fold(text).lower()
     for kind in ("role", "date", "number", "person", "place"):
-        if any(_has(folded, cue) for cue in _FOLDED_CUES[kind]):
+        if any(_has(folded, cue) for cue in _FOLDED_CUES[kind] if kind != "date" or cue not in _DATE_FIRST):
             return kind
-        if kind == "date" and _DATE_LAST.search(folded):
+        if kind == "date" and (_DATE_LAST.search(folded) or _OPENS_DATE.match(folded)):
             return kind
         if kind == "number" and _asks_how_many(text):
             return kind
