@@ -31,6 +31,10 @@ MOVED_TO_TUNE: dict[str, str] = {
     "Tokyo": "stop 17: 'What city is the Association headquarters in?' was declined when a named "
     "city had to be written in its document ('What' read as the city's name), which "
     "subjects.places was then fixed for",
+    "Bradysaurus": "stop 28: a 'when' answered 'ngay cả rất sớm' (a time in words) was declined by a "
+    "first rule that a 'when' needs a dated sentence; the rule then became answers.time_words",
+    "Owen (súng tiểu liên)": "stop 28: 'vũ khí nào' (which weapon) was read as 'khi nào' (when), "
+    "folded; accented questions' cues are then matched as written (question.answer_kind)",
 }
 
 

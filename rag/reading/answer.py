@@ -712,8 +712,6 @@ def compose(
         # asked ("Chủ tịch UBND") and only people of other offices named, or wards counted
         # ("bao nhiêu phường", "bao nhiêu khu phố" where the passages count so) and no such figure.
         found = False
-    elif q.kind == "date" and best is not None and best.candidate is None:
-        found = False  # the sentence that reads best gives no time: the documents do not say when
     elif UNIT_NAMED and best is not None and not _counted_named(q, best, documents):
         found = False  # what is counted is never written there: the figure counts something else
     elif CALIBRATED:
@@ -728,6 +726,8 @@ def compose(
         best = listed
     elif best.candidate is None and best.span is not None and best.span_belief >= SPAN_ANSWER_BELIEF:
         best.candidate = _span_candidate(best)
+        if q.kind == "date" and not says_when(best.candidate.text):
+            best.candidate = None  # no time ("Quận 1" for "khi nào"): the sentence is the answer
     elif best.candidate is None and q.kind in SPAN_KINDS:
         best.candidate = answer_span(best.text, q)
     _merge_duplicates(best, evidence)
@@ -748,6 +748,16 @@ def compose(
             break
         budget -= max(4, (len(text) - MAX_TEXT) // len(chosen))
     return Answer(question, text[:MAX_TEXT], True, citations, kind=q.kind, lang=q.lang)
+
+
+def says_when(text: str) -> bool:
+    """`text` gives a time: a date, or a word of time (`words.toml` `answers.time_words`).
+
+    >>> says_when("ngay cả rất sớm"), says_when("tháng 5/2021"), says_when("Quận 1")
+    (True, True, False)
+    """
+    written = " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+    return bool(extract.dates(text)) or any(f" {w} " in written for w in words("answers.time_words"))
 
 
 def span_shares(scores: list[float | None], temperature: float = 1.0) -> list[float]:

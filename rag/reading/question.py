@@ -36,6 +36,7 @@ def cue_phrases() -> list[str]:
 
 
 _FOLDED_CUES = {kind: [fold(cue) for cue in cues] for kind, cues in _CUES.items()}
+_LOWER_CUES = {kind: [nfc(cue).lower() for cue in cues] for kind, cues in _CUES.items()}
 _DATE_LAST = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(fold(c)) for c in words('cues.date_last'))})\W*$")
 _DATE_FIRST = frozenset(fold(c) for c in words("cues.date_first"))
 _OPENS_DATE = re.compile(rf"^\W*(?:{'|'.join(re.escape(c) for c in sorted(_DATE_FIRST))})(?!\w)")
@@ -182,10 +183,16 @@ def answer_kind(text: str) -> str:
     ('date', 'number')
     >>> answer_kind("When did she move?"), answer_kind("What city did she move to when she was six?")
     ('date', 'other')
+    >>> answer_kind("Vũ khí tiêu chuẩn được thay bằng vũ khí nào?"), answer_kind("vu khi nao duoc thay")
+    ('other', 'date')
     """
     folded = fold(text).lower()
+    # A question typed with its marks is matched as written: "vũ khí nào" (which weapon) folds
+    # to "khi nào" (when).
+    accented = has_diacritics(text)
+    written, cues = (nfc(text).lower(), _LOWER_CUES) if accented else (folded, _FOLDED_CUES)
     for kind in ("role", "date", "number", "person", "place"):
-        if any(_has(folded, cue) for cue in _FOLDED_CUES[kind] if kind != "date" or cue not in _DATE_FIRST):
+        if any(_has(written, cue) for cue in cues[kind] if kind != "date" or fold(cue) not in _DATE_FIRST):
             return kind
         if kind == "date" and (_DATE_LAST.search(folded) or _OPENS_DATE.match(folded)):
             return kind
