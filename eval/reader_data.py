@@ -1,6 +1,7 @@
 """Build the span reader's training set (eval/data/reader/train.jsonl.gz) from public QA data.
 
     python -m eval.reader_data --mirror /path/to/wuhjie+few_shots_that_matters_wu/repo
+    python -m eval.reader_data --more --mirror /work/.mirror   # MORE, to more.jsonl.gz (stop 28)
 
 Sources (provenance and licences in eval/data/reader/README.md):
 - TyDi QA GoldP v1.1 (Apache-2.0): the train files present in the snapshot (en, ko, sw) and the
@@ -43,25 +44,25 @@ NEIGHBOUR_SHARE = 0.35  # of questions also given a paragraph of their article w
 MLQA_LANGS = ("ar", "de", "en", "es", "hi", "vi", "zh")
 
 
-def _git_json(mirror: Path, path: str) -> dict:
+def _git_json(mirror: Path, path: str, commit: str = COMMIT) -> dict:
     out = subprocess.run(
-        ["git", "--git-dir", str(mirror), "show", f"{COMMIT}:{path}"], check=True, capture_output=True
+        ["git", "--git-dir", str(mirror), "show", f"{commit}:{path}"], check=True, capture_output=True
     )
     return json.loads(out.stdout)
 
 
-def window(context: str, start: int, end: int, rng: random.Random) -> tuple[int, int]:
-    """A span of at most WINDOW characters of `context` holding [start, end), cut at spaces.
+def window(context: str, start: int, end: int, rng: random.Random, size: int = WINDOW) -> tuple[int, int]:
+    """A span of at most `size` characters of `context` holding [start, end), cut at spaces.
 
     >>> window("a b c", 2, 3, random.Random(0))
     (0, 5)
     """
-    if len(context) <= WINDOW:
+    if len(context) <= size:
         return 0, len(context)
-    room = max(0, WINDOW - (end - start))
+    room = max(0, size - (end - start))
     lo = max(0, start - rng.randint(0, room))
-    hi = min(len(context), lo + WINDOW)
-    lo = max(0, min(lo, hi - WINDOW))
+    hi = min(len(context), lo + size)
+    lo = max(0, min(lo, hi - size))
     if lo > 0:
         space = context.find(" ", lo)
         lo = space + 1 if 0 <= space < start else lo
@@ -71,7 +72,7 @@ def window(context: str, start: int, end: int, rng: random.Random) -> tuple[int,
     return lo, hi
 
 
-def examples(source: str, data: dict, keep, rng: random.Random, lang_q: str, lang_c: str):
+def examples(source: str, data: dict, keep, rng: random.Random, lang_q: str, lang_c: str, size: int = WINDOW):
     """Training rows from one SQuAD-format file; `keep(id)` says which questions may be used."""
     for article in data["data"]:
         for para in article["paragraphs"]:
@@ -86,16 +87,16 @@ def examples(source: str, data: dict, keep, rng: random.Random, lang_q: str, lan
                 end = start + len(answer["text"])
                 if context[start:end] != answer["text"]:
                     continue
-                lo, hi = window(context, start, end, rng)
+                lo, hi = window(context, start, end, rng, size)
                 row = {"source": source, "id": qa["id"], "lang_q": lang_q, "lang_c": lang_c,
                        "question": qa["question"].strip()}  # fmt: skip
                 yield {**row, "context": context[lo:hi], "start": start - lo, "end": end - lo}
                 # A window of the same context without the answer: "no answer here".
                 for nlo in (end + 1, 0):
-                    if nlo == 0 and start < WINDOW:
+                    if nlo == 0 and start < size:
                         continue
-                    if len(context) - nlo >= WINDOW // 2 and rng.random() < 0.5:
-                        a, b = window(context, nlo, nlo, rng)
+                    if len(context) - nlo >= size // 2 and rng.random() < 0.5:
+                        a, b = window(context, nlo, nlo, rng, size)
                         if b <= start or a >= end:
                             yield {**row, "context": context[a:b], "start": -1, "end": -1}
                             break
@@ -104,7 +105,7 @@ def examples(source: str, data: dict, keep, rng: random.Random, lang_q: str, lan
                 others = [p["context"] for p in article["paragraphs"] if answer["text"] not in p["context"]]
                 if others and rng.random() < NEIGHBOUR_SHARE:
                     other = rng.choice(others)
-                    a, b = window(other, 0, 0, rng)
+                    a, b = window(other, 0, 0, rng, size)
                     yield {**row, "context": other[a:b], "start": -1, "end": -1}
 
 
@@ -159,6 +160,61 @@ def build(mirror: Path, seed: int = 13) -> list[dict]:
     return [r for r in rows if r["end"] <= len(r["context"])]
 
 
+# More extractive QA, written in its own language by people (none translated, none derived from
+# SQuAD), read from stored repository snapshots (eval/data/reader/README.md): (name, repository,
+# commit, path, language, at most this many questions, seeded). Chinese windows are shorter: a
+# character is about a token, and the reader reads 256.
+MORE = (
+    ("tydiqa-dev", "sagorbrur/tydiqa-language-specific", "55c6649475e0765f717a6d32a173c6664096a8ce",
+     "language_data/{}/{}_tydiqa_dev.json", ("arabic", "bengali", "finnish", "indonesian", "russian", "telugu"), None),
+    ("arcd", "husseinmozannar/SOQAL", "1229d34aa2b7a0b9a2e4858c9268e68f45d7e3c4", "data/arcd.json", ("ar",), None),
+    ("piaf", "etalab-ia/piaf-code", "86948a73b26498948e70ad92e4b9b0231eac81f7", "piaf-v1.0.json", ("fr",), None),
+    ("drcd", "DRCKnowledgeTeam/DRCD", "b944790de5af02c5fbb7cd9cb1473d27d169eebf", "DRCD_dev.json", ("zh",), 3000),
+    ("cmrc2018", "ymcui/cmrc2018", "c0eb1b6ba219847457e6af3180da722bbeb656af",
+     "squad-style-data/cmrc2018_dev.json", ("zh",), 2000),
+)  # fmt: skip
+MORE_OUT = OUT.with_name("more.jsonl.gz")
+WINDOW_ZH = 240
+_LANG = {
+    "arabic": "ar",
+    "bengali": "bn",
+    "finnish": "fi",
+    "indonesian": "id",
+    "russian": "ru",
+    "telugu": "te",
+}
+
+
+def _sample(data: dict, cap: int | None, rng: random.Random) -> dict:
+    """At most `cap` questions of a SQuAD-format file, whole paragraphs kept (seeded)."""
+    if cap is None:
+        return data
+    paras = [(a, p) for a in data["data"] for p in a["paragraphs"]]
+    rng.shuffle(paras)
+    kept: dict[int, list] = {}
+    n = 0
+    for article, para in paras:
+        if n >= cap:
+            break
+        kept.setdefault(id(article), []).append(para)
+        n += len(para["qas"])
+    return {"data": [{**a, "paragraphs": kept[id(a)]} for a in data["data"] if id(a) in kept]}
+
+
+def build_more(mirrors: Path, seed: int = 29) -> list[dict]:
+    """Rows of MORE; `mirrors` holds the snapshots as `owner+name/repo` (the `fetch` layout)."""
+    rng = random.Random(seed)
+    rows: list[dict] = []
+    for name, repo, commit, path, langs, cap in MORE:
+        git_dir = mirrors / repo.replace("/", "+") / "repo"
+        for lang in langs:
+            data = _sample(_git_json(git_dir, path.format(lang, lang), commit), cap, rng)
+            code = _LANG.get(lang, lang)
+            size = WINDOW_ZH if code == "zh" else WINDOW
+            rows += examples(name, data, lambda _: True, rng, code, code, size)
+    return [r for r in rows if r["end"] <= len(r["context"])]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mirror", type=Path, required=True, help="bare git directory of the XTREME mirror")
@@ -167,10 +223,19 @@ def main(argv: list[str] | None = None) -> None:
         "--vi-tune", action="store_true",
         help=f"the tune side's Vietnamese MLQA questions instead (to {VI_TUNE.name})",
     )  # fmt: skip
+    parser.add_argument(
+        "--more", action="store_true",
+        help=f"the MORE sources instead, --mirror naming the folder of their snapshots (to {MORE_OUT.name})",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.vi_tune and args.out == OUT:
         args.out = VI_TUNE
-    rows = build_vi_tune(args.mirror) if args.vi_tune else build(args.mirror)
+    if args.more and args.out == OUT:
+        args.out = MORE_OUT
+    if args.more:
+        rows = build_more(args.mirror)
+    else:
+        rows = build_vi_tune(args.mirror) if args.vi_tune else build(args.mirror)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as f:
         for row in rows:
