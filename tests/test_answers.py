@@ -188,7 +188,7 @@ def test_a_figure_must_carry_a_unit_of_the_measure_asked(rules_decide):
     assert "20.000 cán bộ [" not in only_staff.text and not only_staff.found
 
 
-def test_a_time_asked_is_answered_only_by_a_sentence_that_gives_one(rules_decide):
+def test_a_when_is_answered_with_a_date_and_a_document_s_number_is_none(rules_decide):
     text = (
         "Nghị quyết số 98/2023/QH15 của Quốc hội được quận 1 triển khai rộng rãi. "
         "Quận 1 triển khai mô hình dân vận khéo vào tháng 5/2021."
