@@ -36,10 +36,18 @@ def cue_phrases() -> list[str]:
 
 
 _FOLDED_CUES = {kind: [fold(cue) for cue in cues] for kind, cues in _CUES.items()}
-_LOWER_CUES = {kind: [nfc(cue).lower() for cue in cues] for kind, cues in _CUES.items()}
 _DATE_LAST = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(fold(c)) for c in words('cues.date_last'))})\W*$")
 _DATE_FIRST = frozenset(fold(c) for c in words("cues.date_first"))
 _OPENS_DATE = re.compile(rf"^\W*(?:{'|'.join(re.escape(c) for c in sorted(_DATE_FIRST))})(?!\w)")
+# The cues that decide a question's kind, as `_as_typed` writes a question with marks (True) or
+# without (False); "when" only where it opens the question (`_OPENS_DATE`).
+_KIND_CUES = {
+    accented: {
+        kind: [nfc(cue).lower() if accented else fold(cue) for cue in cues if fold(cue) not in _DATE_FIRST]
+        for kind, cues in _CUES.items()
+    }
+    for accented in (True, False)
+}
 _FOLDED_QUESTION_WORDS = {fold(w) for w in _QUESTION_WORDS}
 _ENGLISH = frozenset(words("questions.english"))
 # An unaccented question is English when this share of its lower-case words cannot be
@@ -142,8 +150,13 @@ def _asks_how_many(text: str) -> bool:
     >>> _asks_how_many("Quận 1 có mấy phường?"), _asks_how_many("Ai phát minh ra chuột máy tính")
     (True, False)
     """
-    words = text.lower() if has_diacritics(text) else fold(text).lower()
-    return _has(words, "mấy" if has_diacritics(text) else "may")
+    return _has(_as_typed(text), "mấy" if has_diacritics(text) else "may")
+
+
+def _as_typed(text: str) -> str:
+    """The question as its cue words are matched: with its marks when it has any ("vũ khí nào",
+    which weapon, is no "khi nào", when), folded when it has none."""
+    return nfc(text).lower() if has_diacritics(text) else fold(text).lower()
 
 
 _WHO_IS = re.compile(
@@ -187,12 +200,9 @@ def answer_kind(text: str) -> str:
     ('other', 'date')
     """
     folded = fold(text).lower()
-    # A question typed with its marks is matched as written: "vũ khí nào" (which weapon) folds
-    # to "khi nào" (when).
-    accented = has_diacritics(text)
-    written, cues = (nfc(text).lower(), _LOWER_CUES) if accented else (folded, _FOLDED_CUES)
+    written, cues = _as_typed(text), _KIND_CUES[has_diacritics(text)]
     for kind in ("role", "date", "number", "person", "place"):
-        if any(_has(written, cue) for cue in cues[kind] if kind != "date" or fold(cue) not in _DATE_FIRST):
+        if any(_has(written, cue) for cue in cues[kind]):
             return kind
         if kind == "date" and (_DATE_LAST.search(folded) or _OPENS_DATE.match(folded)):
             return kind
