@@ -593,6 +593,23 @@ def with_list(ev: Evidence) -> Evidence | None:
     return replace(ev, end=end, text=whole, words=words, candidate=candidate, listed=True)
 
 
+def _lists(opener: Evidence, item: Evidence) -> bool:
+    r"""`item` is one of the items the sentence `opener` introduces (`with_list`): the opener's
+    answer quotes it already, so taking the item instead would only drop the list's other items.
+
+    >>> t = "Gồm các loại sau đây:\na) Hợp đồng không xác định thời hạn;\nb) Hợp đồng xác định thời hạn."
+    >>> p = Passage("luat", t, 0, len(t))
+    >>> from rag.reading.evidence import split_sentences
+    >>> opener, first, second = [Evidence(p, 0, a, b, t[a:b], []) for a, b in split_sentences(p)]
+    >>> _lists(opener, second), _lists(second, opener), _lists(opener, opener)
+    (True, False, False)
+    """
+    if opener is item or opener.candidate is not None or opener.passage is not item.passage:
+        return False
+    listed = with_list(opener)
+    return listed is not None and opener.end <= item.start and item.end <= listed.end
+
+
 def _citation(n: int, ev: Evidence, q: Question, budget: int) -> tuple[Citation, str]:
     """The citation of `ev` and its quote as the answer shows it (a list: the sentence and its
     items cited whole, shown up to the budget)."""
@@ -695,7 +712,8 @@ def compose(
         if trace is not None:  # the hand-set choice as made here, for eval/train_choice.py to replay
             trace["choice"] = {"hand": hand, "only": only}
         if CHOICE:
-            best = evidence[choice.choose(records, q.lang == "en", hand, only)]
+            chosen = evidence[choice.choose(records, q.lang == "en", hand, only)]
+            best = best if _lists(best, chosen) else chosen
     if q.lang == "en" and q.kind == "number" and typed and embedder is not None:
         best = _unit_across_languages(q, typed, embedder)
     if q.lang == "en":
