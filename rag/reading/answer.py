@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from rag.ingest.structure import locate  # page, OCR mark and heading path of a citation
-from rag.language.normalize import bigrams, fold, terms, tokens
+from rag.language.normalize import bigrams, fold, nfc, terms, tokens
 from rag.language.words import words
 from rag.model import crosslingual
 from rag.reading import abstention, choice, extract
@@ -31,7 +31,7 @@ from rag.reading.evidence import (
     unit_translated,
     unit_translations,
 )
-from rag.reading.question import Question, drop_scale, named
+from rag.reading.question import Question, drop_scale, find_phrase, named
 from rag.reading.subjects import LEVELS, TIERS, folded_words, key_written, places, tier_asked
 from rag.records import Answer, Citation, Document, Passage
 
@@ -774,8 +774,8 @@ def says_when(text: str) -> bool:
     >>> says_when("ngay cả rất sớm"), says_when("tháng 5/2021"), says_when("Quận 1")
     (True, True, False)
     """
-    written = " " + " ".join(re.findall(r"\w+", text.lower())) + " "
-    return bool(extract.dates(text)) or any(f" {w} " in written for w in words("answers.time_words"))
+    written = " ".join(nfc(text).lower().split())
+    return bool(extract.dates(text)) or any(find_phrase(written, w) for w in words("answers.time_words"))
 
 
 def span_shares(scores: list[float | None], temperature: float = 1.0) -> list[float]:
