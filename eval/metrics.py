@@ -126,6 +126,30 @@ def abstention(should_abstain: list[bool], abstained: list[bool]) -> dict[str, f
     }  # fmt: skip
 
 
+def abstention_mix(confusion: dict) -> dict[str, float]:
+    """What the share of unanswerable questions does to abstention precision (`abstention`'s
+    counts in): `precision_ceiling`, the best precision possible with this many answerable
+    questions declined (every unanswerable one declined too); `precision_even_mix`, the
+    precision the same recall and false-decline rate give when answerable and unanswerable
+    questions are equally many. Nothing when no question was unanswerable.
+
+    >>> abstention_mix({"tp": 16, "fp": 14, "fn": 13, "tn": 181})
+    {'precision_ceiling': 0.674, 'precision_even_mix': 0.885}
+    >>> abstention_mix({"tp": 0, "fp": 0, "fn": 0, "tn": 70})
+    {}
+    """
+    tp, fp, fn, tn = (confusion[k] for k in ("tp", "fp", "fn", "tn"))
+    unanswerable = tp + fn
+    if not unanswerable:
+        return {}
+    recall = tp / unanswerable
+    false_rate = fp / (fp + tn) if fp + tn else 0.0
+    return {
+        "precision_ceiling": round(unanswerable / (unanswerable + fp), 3),
+        "precision_even_mix": round(recall / (recall + false_rate), 3) if recall + false_rate else 1.0,
+    }
+
+
 def latency(ms: list[float]) -> dict[str, float]:
     """Median and 95th percentile, in milliseconds.
 

@@ -314,16 +314,17 @@ def subsets_table(name: str, results: list[dict]) -> str:
 
 
 def abstention_by_lang(results: list[dict]) -> dict:
-    from eval.metrics import abstention
+    """Abstention counts, precision and recall by side and language, with what the share of
+    unanswerable questions does to the precision (`eval.metrics.abstention_mix`)."""
+    from eval.metrics import abstention, abstention_mix
 
     out = {}
     for sname in ("tune", "check"):
         for lang in sorted({r["lang"] for r in results}):
             rows = [r for r in results if r["side"] == sname and r["lang"] == lang]
             if rows:
-                out[f"{sname}/{lang}"] = abstention(
-                    [not r["answerable"] for r in rows], [not r["found"] for r in rows]
-                )
+                confusion = abstention([not r["answerable"] for r in rows], [not r["found"] for r in rows])
+                out[f"{sname}/{lang}"] = confusion | abstention_mix(confusion)
     return out
 
 
@@ -357,7 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.tables:
         for name, rows in groupby(read_results(args.out), key=lambda item: item[0]):
-            print(subsets_table(name, [r for _, r in rows]))
+            results = [r for _, r in rows]
+            print(subsets_table(name, results))
+            print("abstention by side/lang:", json.dumps(abstention_by_lang(results)))
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     everything = {}
