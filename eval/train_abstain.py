@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.metrics import abstention
 from eval.suite import read_results
 from rag.reading.abstention import FEATURES, MODEL_FILE, group, vector
 
@@ -41,17 +42,17 @@ def load(results: Path) -> list[dict]:
 
 
 def curve(p: np.ndarray, answerable: np.ndarray, thresholds) -> list[dict]:
+    """Per threshold: `found` on answerable questions and the precision / recall of declining
+    (`eval.metrics.abstention`) when a question scoring below it is declined."""
     out = []
     for t in thresholds:
         declined = p < t
-        tp = int((declined & ~answerable).sum())
-        fp = int((declined & answerable).sum())
-        fn = int((~declined & ~answerable).sum())
+        counts = abstention((~answerable).tolist(), declined.tolist())
         out.append({
             "threshold": round(float(t), 3),
             "found_on_answerable": round(float((~declined & answerable).sum() / max(answerable.sum(), 1)), 3),
-            "abstention_precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
-            "abstention_recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+            "abstention_precision": counts["precision"],
+            "abstention_recall": counts["recall"],
         })  # fmt: skip
     return out
 
