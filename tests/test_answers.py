@@ -408,6 +408,11 @@ def test_a_district_the_evidence_does_not_name_is_not_answered(assistant):
         ("Quận 1 có bao nhiêu dân?", "141.556 người [1]"),
         ("quan 1 co bao nhieu dan", "141.556 người [1]"),
         ("How many residents does District 1 have?", "141.556 người [1]"),
+        # stop 32. An English "how many" is answered by the chosen sentence's figure, read by its
+        # unit: what it counts ends at its plural noun ("people", not "people live", which fit
+        # "874 tổ dân phố" as well as "141.556 người")
+        ("How many people live in District 1?", "141.556 người [1]"),
+        ("How many party cells are there in District 1?", "23 chi bộ"),  # as "Quận 1 có bao nhiêu chi bộ?"
     ],
 )
 def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, question, first):

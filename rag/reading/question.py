@@ -404,6 +404,9 @@ def analyse(text: str) -> Question:
     )
 
 
+# 1: an English "how many" counts up to its first plural noun (`_english_plural`); 0: up to a unit
+# end or four words, as before stop 32 ("how many people live in": "people live").
+ENGLISH_PLURAL_END = 1
 _COUNT_CUE = re.compile(r"(?<!\w)(?:bao nhieu|how many|how much|number of)\s+([^?.,;!]*)")
 # A question is read folded, but a word that ends the unit is known by its marks when it has
 # them: "cơ quan" folds like "có quan", and "bao nhiêu cơ quan ngoại giao" asks for bodies,
@@ -470,6 +473,7 @@ def asked_unit(text: str) -> tuple[str, ...]:
         counted = re.match(r"[^?.,;!]*", " ".join(folded.split()[first:])).group()
     else:
         return ()
+    english = ENGLISH_PLURAL_END and m is not None and not m.group(0).startswith("bao")
     words = []
     for w, as_written in zip(counted.split(), written[first:]):
         as_written = as_written.rstrip("?.,;!")
@@ -477,4 +481,22 @@ def asked_unit(text: str) -> tuple[str, ...]:
         if (as_written in _UNIT_END_WRITTEN if marked else w in _UNIT_END) or len(words) == 4:
             break
         words.append(w)
+        if english and _english_plural(w):
+            break  # "how many people live in …": the verb after the noun is no unit
     return tuple(words)
+
+
+_PLURALS = frozenset(words("unit_ends.english_plurals"))
+_NOT_PLURALS = frozenset(words("unit_ends.english_not_plurals"))
+
+
+def _english_plural(word: str) -> bool:
+    """Whether an English word (lower case) reads as a plural noun, which ends what a "how many"
+    counts (`words.toml` `unit_ends`).
+
+    >>> [_english_plural(w) for w in ("people", "cells", "grassroots", "class", "famous", "party")]
+    [True, True, False, False, False, False]
+    """
+    if word in _NOT_PLURALS:
+        return False
+    return word in _PLURALS or (word.endswith("s") and not word.endswith(("ss", "us", "is", "ous")))
