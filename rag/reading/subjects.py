@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.language.normalize import fold, nfc, strip_marks, terms
+from rag.language.words import words
 
 # Head word (folded, lower case) -> level. A figure given to another place of the same level
 # is another place's figure; levels differ so that "thành phố Thủ Đức" and "quận 1" are not
@@ -54,6 +55,7 @@ _AFTER = re.compile(rf"(?<!\w)(?P<head>(?i:{_HEAD}))(?:\s*\.\s*|\s+)(?:{_NAME_AF
 _BEFORE = re.compile(
     r"(?:\b(?:The|the)\s+)?(?!(?:The|What|Which|Whose|How|Where|Each|Every|This|That|Its|Their)\b)(?P<words>[A-Z]\w*(?:\s+[A-Z]\w*){0,3})\s+(?P<head>(?i:district|ward|province|city))\b"
 )
+_ENGLISH_HEADS = frozenset(("district", "ward", "commune", "city", "province"))
 _WORD = re.compile(r"\w+")
 
 
@@ -141,6 +143,12 @@ def places(text: str) -> list[Place]:
     [('district', '3'), ('district', 'tan binh')]
     >>> places("Quận ủy, xã hội, thành phố đã, quân Nguyên, máy tính Bkav, What city is it in? Which province")
     []
+
+    An English head is followed by a number only ("District 3"); a capitalised word after it
+    starts something else ("the City People's Committee", "District Party Committee").
+
+    >>> [(p.level, p.key) for p in places("the City People's Committee of Ho Chi Minh City, Ward 5")]
+    [('city', 'ho chi minh'), ('ward', '5')]
     """
     text = nfc(text)
     folded = fold(text)  # one letter stays one letter, case kept: offsets carry over
@@ -156,6 +164,8 @@ def places(text: str) -> list[Place]:
         written = re.sub(r"\s+", " ", text[m.start("head") : m.end("head")].lower())
         if written not in _WRITTEN_HEADS and strip_marks(written) != written:
             continue
+        if head in _ENGLISH_HEADS and not m.group("num"):
+            continue  # English writes a name before its head; "City People's Committee" names none
         name = m.group("num") or m.group("words")
         found.append(Place(LEVELS[head], _key(name), m.start(), m.end(), text[m.start() : m.end()]))
     return sorted(found, key=lambda p: p.start)
@@ -178,8 +188,13 @@ def asked_places(question: str) -> list[Place]:
     [('district', 'tan binh')]
     >>> [(p.level, p.key) for p in asked_places("Ai là Bí thư Thành ủy TP.HCM?")]
     [('city', 'hcm')]
+    >>> [(p.level, p.key) for p in asked_places("Who heads the HCMC Party Committee?")]
+    [('city', 'hcm')]
     """
     found = places(question)
+    for m in _CITY_INITIALS.finditer(question):  # "HCMC": the city whose initials are "HCM"
+        if not any(p.start <= m.start() < p.end for p in found):
+            found.append(Place("city", m.group().lower()[:-1], m.start(), m.end(), m.group()))
     folded = fold(nfc(question))
     for m in _COMMITTEE.finditer(folded):
         name = m.group("num") or m.group("words")
@@ -190,6 +205,7 @@ def asked_places(question: str) -> list[Place]:
     return sorted(found, key=lambda p: p.start)
 
 
+_CITY_INITIALS = re.compile(rf"\b(?:{'|'.join(map(re.escape, words('city_initials')))})\b")
 _CAPITALISED = re.compile(r"[A-Z]\w*(?:\s+[A-Z]\w*)*")
 
 
