@@ -357,12 +357,26 @@ def asked_role(text: str) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
     words = plain_words(text)
     data = roles()
     for spec in data["roles"]:
-        for cue in spec["cues"]:
-            m = find_phrase(words, cue)
-            if m:
-                offices = (o["written"] for o in data["offices"] if any(_has(words, c) for c in o["cues"]))
-                return tuple(spec["heads"]), rank_before(words, m.start()), tuple(next(offices, ()))
+        m = next((m for cue in spec["cues"] if (m := find_phrase(words, cue))), None) or _together(
+            words, spec.get("together", ())
+        )
+        if m:
+            offices = (o["written"] for o in data["offices"] if any(_has(words, c) for c in o["cues"]))
+            return tuple(spec["heads"]), rank_before(words, m.start()), tuple(next(offices, ()))
     return (), "", ()
+
+
+def _together(words: str, groups) -> re.Match | None:
+    """The first group's match when every group of phrases has one somewhere in `words`
+    (`roles.json` "together": "Who heads the city's Propaganda Department?").
+
+    >>> bool(_together("who heads the city s propaganda department", [["heads"], ["propaganda"]]))
+    True
+    >>> _together("who heads the city", [["heads"], ["propaganda"]]) is None
+    True
+    """
+    found = [next((m for phrase in group if (m := find_phrase(words, phrase))), None) for group in groups]
+    return found[0] if found and all(found) else None
 
 
 def analyse(text: str) -> Question:
