@@ -712,7 +712,7 @@ def compose(
     # the asked type answers (below); the trees choose among those when there are some.
     needs_candidate = bool(q.measure or q.role or q.counted or counted_level(q))
     if best is not None:
-        only = [ev.candidate is not None for ev in evidence] if needs_candidate and typed else None
+        only = _allowed(q, evidence, needs_candidate) if typed else None
         hand = next(i for i, ev in enumerate(evidence) if ev is best)
         if trace is not None:  # the hand-set choice as made here, for eval/train_choice.py to replay
             trace["choice"] = {"hand": hand, "only": only}
@@ -771,6 +771,18 @@ def compose(
             break
         budget -= max(4, (len(text) - MAX_TEXT) // len(chosen))
     return Answer(question, text[:MAX_TEXT], True, citations, kind=q.kind, lang=q.lang)
+
+
+def _allowed(q: Question, evidence: list[Evidence], needs_candidate: bool) -> list[bool] | None:
+    """The sentences the trees may choose when some sentence holds a candidate of the asked type:
+    with a measure, an office or a counted level asked, only those; for another "how many", any
+    but a sentence whose figures were all judged not to answer (another place's: Tân Bình's
+    12.554 members for "How many party members does HCMC have?"). None: any sentence."""
+    if needs_candidate:
+        return [ev.candidate is not None for ev in evidence]
+    if q.kind == "number":
+        return [ev.candidate is not None or not extract.numbers(ev.text) for ev in evidence]
+    return None
 
 
 def says_when(text: str) -> bool:
