@@ -413,6 +413,15 @@ def test_a_district_the_evidence_does_not_name_is_not_answered(assistant):
         # "874 tổ dân phố" as well as "141.556 người")
         ("How many people live in District 1?", "141.556 người [1]"),
         ("How many party cells are there in District 1?", "23 chi bộ"),  # as "Quận 1 có bao nhiêu chi bộ?"
+        # stop 33. "City People's Committee" names no city called "People" (an English head takes
+        # a number after it, "District 1", never a name); "HCMC" is the city, whose total answers,
+        # not Tân Bình's 12.554 from a sentence whose figure was judged another place's
+        ("Who is the Vice Chairman of the City People's Committee?", "Dương Anh Đức"),
+        ("How many party members does HCMC have?", "255.576 đảng viên [1]"),
+        ("Who is the head of the Propaganda Department of the HCMC Party Committee?", "Phan Nguyễn Như Khuê"),
+        ("Who heads the city's Propaganda Department?", "Phan Nguyễn Như Khuê"),  # roles.json "together"
+        # a part of a whole, "440/465 (đạt 94,62%) chi bộ", counts the cells, not the 94,62%
+        ("Có bao nhiêu chi bộ chủ động xây dựng kế hoạch kiểm tra, giám sát?", "440/465 (đạt 94,62%) chi bộ"),
     ],
 )
 def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, question, first):

@@ -111,8 +111,15 @@ def numbers(sentence: str) -> list[Candidate]:
             out.append(Candidate(sentence[start : end + 1], normalize_number(tok), "%", start, end + 1))
             continue
         negative = start and sentence[start - 1] in "-−" and (start == 1 or not sentence[start - 2].isalnum())
+        ratio = _part_of_whole(sentence, start)
+        if ratio:  # "440/465 (đạt 94,62%) chi bộ": 440 of the 465, counted in what follows
+            j = next((k for k in range(i + 1, len(toks)) if toks[k][1] >= ratio), len(toks))
+            unit, unit_end = _unit(sentence, toks, j - 1, ratio)
+            part = normalize_number(tok)
+            out.append(Candidate(sentence[start:unit_end], part, " ".join(unit), start, unit_end))
+            continue
         if sentence[end : end + 1] == "/" or (start and sentence[start - 1] in "/-." and not negative):
-            continue  # a ratio "440/465" or a code "35-NQ/TW" is not a quantity
+            continue  # a code "35-NQ/TW" or a document's number "98/2023/QH15" is not a quantity
         value = ("-" if negative else "") + normalize_number(tok)
         start -= 1 if negative else 0
         degrees = _DEGREES.match(sentence, end)
@@ -120,22 +127,52 @@ def numbers(sentence: str) -> list[Candidate]:
             unit = fold(degrees.group().strip()).lower()
             out.append(Candidate(sentence[start : degrees.end()], value, unit, start, degrees.end()))
             continue
-        unit_end, unit = end, []
-        for k, (word, w_start, w_end) in enumerate(toks[i + 1 : i + 5]):
-            gap = sentence[unit_end:w_start]
-            if gap.strip() or word[0].isdigit():
-                break
-            if not unit and word.lower() in _DURATIONS:  # "12 ngày", not the date "30 tháng 4"
-                after = toks[i + 2 + k] if i + 2 + k < len(toks) else None
-                if not (after and after[0][0].isdigit() and not sentence[w_end : after[1]].strip()):
-                    unit, unit_end = [fold(word).lower()], w_end
-                break
-            if word.lower() in _UNIT_STOP:
-                break
-            unit.append(fold(word).lower())
-            unit_end = w_end
+        unit, unit_end = _unit(sentence, toks, i, end)
         out.append(Candidate(sentence[start:unit_end], value, " ".join(unit), start, unit_end))
     return out
+
+
+# A part of a whole, "440/465", then what is counted, past a bracket ("(đạt 94,62%)").
+_PART_OF_WHOLE = re.compile(r"(\d+(?:\.\d{3})*)/(\d+(?:\.\d{3})*)(?![\w/]|[.,]\d)(?:\s*\([^()]{0,40}\))?")
+
+
+def _part_of_whole(sentence: str, start: int) -> int | None:
+    """Where the unit of a part of a whole written "440/465" at `start` begins (past a bracket
+    after it), or None: not such a figure, a date ("5/2024"), a document's number ("số 98/2023/QH15",
+    "35-NQ/TW") or a part larger than its whole.
+
+    >>> s = "có 440/465 (đạt 94,62%) chi bộ; số 12/2023; 98/2023/QH15; 50/40"
+    >>> [_part_of_whole(s, s.index(x)) for x in ("440", "12/", "98", "50")]
+    [23, None, None, None]
+    """
+    if start and sentence[start - 1] in "/-.":
+        return None
+    m = _PART_OF_WHOLE.match(sentence, start)
+    if not m or re.search(r"(?:số|No\.?)\s*$", sentence[:start], re.IGNORECASE):
+        return None
+    part, whole = (int(g.replace(".", "")) for g in m.groups())
+    return m.end() if 0 < part <= whole else None
+
+
+def _unit(sentence: str, toks, i: int, unit_end: int) -> tuple[list[str], int]:
+    """The unit written right after a figure that ends at `unit_end` (token `i`): up to four
+    words, stopped by punctuation, a figure or a word of `_UNIT_STOP`; a duration ("12 ngày")
+    alone."""
+    unit: list[str] = []
+    for k, (word, w_start, w_end) in enumerate(toks[i + 1 : i + 5]):
+        gap = sentence[unit_end:w_start]
+        if gap.strip() or word[0].isdigit():
+            break
+        if not unit and word.lower() in _DURATIONS:  # "12 ngày", not the date "30 tháng 4"
+            after = toks[i + 2 + k] if i + 2 + k < len(toks) else None
+            if not (after and after[0][0].isdigit() and not sentence[w_end : after[1]].strip()):
+                unit, unit_end = [fold(word).lower()], w_end
+            break
+        if word.lower() in _UNIT_STOP:
+            break
+        unit.append(fold(word).lower())
+        unit_end = w_end
+    return unit, unit_end
 
 
 def _runs(sentence: str) -> list[list[tuple[str, int, int]]]:
