@@ -190,11 +190,16 @@ def asked_places(question: str) -> list[Place]:
     [('city', 'hcm')]
     >>> [(p.level, p.key) for p in asked_places("Who heads the HCMC Party Committee?")]
     [('city', 'hcm')]
+    >>> [[(p.level, p.key) for p in asked_places(t)] for t in ("thanh uy tphcm co bao nhieu dang vien", "TP.HCM")]
+    [[('city', 'hcm')], [('city', 'hcm')]]
     """
     found = places(question)
     for m in _CITY_INITIALS.finditer(question):  # "HCMC": the city whose initials are "HCM"
         if not any(p.start <= m.start() < p.end for p in found):
             found.append(Place("city", m.group().lower()[:-1], m.start(), m.end(), m.group()))
+    for m in _CITY_GLUED.finditer(question):  # "tphcm", "tp.hcm": thành phố and its initials, one word
+        if not any(p.start <= m.start() < p.end for p in found):
+            found.append(Place("city", m.group("initials").lower(), m.start(), m.end(), m.group()))
     folded = fold(nfc(question))
     for m in _COMMITTEE.finditer(folded):
         name = m.group("num") or m.group("words")
@@ -205,7 +210,9 @@ def asked_places(question: str) -> list[Place]:
     return sorted(found, key=lambda p: p.start)
 
 
-_CITY_INITIALS = re.compile(rf"\b(?:{'|'.join(map(re.escape, words('city_initials')))})\b")
+_CITY_INITIALS = re.compile(rf"\b(?:{'|'.join(map(re.escape, words('city_initials')))})\b", re.IGNORECASE)
+# "TPHCM" as one word, or typed in lower case ("tp.hcm"), which `places` reads only as "TP HCM"
+_CITY_GLUED = re.compile(r"(?<!\w)(?i:tp)\.?(?P<initials>[A-Za-z]{2,4})(?!\w)")
 _CAPITALISED = re.compile(r"[A-Z]\w*(?:\s+[A-Z]\w*)*")
 
 
