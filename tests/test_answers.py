@@ -422,6 +422,13 @@ def test_a_district_the_evidence_does_not_name_is_not_answered(assistant):
         ("Who heads the city's Propaganda Department?", "Phan Nguyễn Như Khuê"),  # roles.json "together"
         # a part of a whole, "440/465 (đạt 94,62%) chi bộ", counts the cells, not the 94,62%
         ("Có bao nhiêu chi bộ chủ động xây dựng kế hoạch kiểm tra, giám sát?", "440/465 (đạt 94,62%) chi bộ"),
+        # "tphcm" typed as one word names the city: Tân Bình's 12.554 is no conflicting figure
+        ("thanh uy tphcm co bao nhieu dang vien", "255.576 đảng viên [1]"),
+        # a director of a central department is its "Vụ trưởng" (roles.json)
+        (
+            "Who is the Director of the Political Theory Department of the Central Propaganda Department?",
+            "Đoàn Văn Báu",
+        ),
     ],
 )
 def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, question, first):
@@ -434,6 +441,7 @@ def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, questio
     [
         "Dân số Hà Nội là bao nhiêu?",  # the seeds give Quận 1's 141.556 người, in TP Hồ Chí Minh
         "Bí thư Quận ủy Tân Bình là ai?",  # the seeds name Quận 1's secretary, not Tân Bình's
+        "Ai là Vụ trưởng Vụ Báo chí - Xuất bản?",  # stop 33: 001 names its deputy (Phó Vụ trưởng) only
         "Đà Nẵng có bao nhiêu đảng viên?",
         # stop 18. 003: "… cho hơn 11.600 người tham dự": attendees, not a population
         "Dân số thành phố Thủ Đức là bao nhiêu?",
