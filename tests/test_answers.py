@@ -429,6 +429,17 @@ def test_a_district_the_evidence_does_not_name_is_not_answered(assistant):
             "Who is the Director of the Political Theory Department of the Central Propaganda Department?",
             "Đoàn Văn Báu",
         ),
+        # "thuộc" ends what a question counts ("cán bộ", not "cán bộ thuộc diện", which no figure
+        # writes); "how large is" asks an area; "what share" a percentage; an office asked by
+        # what its holder does ("in charge of propaganda", "người đứng đầu Đảng bộ": roles.json)
+        (
+            "Bao nhiêu cán bộ thuộc diện Thành ủy quản lý được điều động, bổ nhiệm trong năm 2023?",
+            "238 cán bộ",
+        ),
+        ("How large is District 1?", "7.718 km2"),
+        ("What share of District 1 party members studied the resolutions?", "94,27%"),
+        ("Who is in charge of propaganda in District 1?", "Nguyễn Trung Châu Tuyên"),
+        ("Người đứng đầu Đảng bộ quận 1 là ai?", "Tô Thị Bích Châu"),
     ],
 )
 def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, question, first):
