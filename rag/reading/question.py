@@ -430,6 +430,8 @@ _COUNT_CUE = re.compile(r"(?<!\w)(?:bao nhieu|how many|how much|number of)\s+([^
 _UNIT_END_WORDS = words("unit_ends.both") + words("unit_ends.question")
 _UNIT_END = frozenset(fold(w) for w in _UNIT_END_WORDS)
 _UNIT_END_WRITTEN = frozenset(w.lower() for w in _UNIT_END_WORDS)
+# A unit end that closes one of these compounds stays in the unit ("chi bộ trực thuộc"): folded.
+_UNIT_COMPOUNDS = frozenset(fold(w).lower() for w in words("unit_ends.compounds"))
 
 
 _MAGNITUDES = frozenset(fold(w) for w in words("answers.magnitudes"))
@@ -470,6 +472,8 @@ def asked_unit(text: str) -> tuple[str, ...]:
     (('co', 'quan', 'ngoai', 'giao'), ())
     >>> asked_unit("Quận 1 có mấy phường?"), asked_unit("quan 1 co may phuong"), asked_unit("Máy tính có mấy?")
     (('phuong',), ('phuong',), ())
+    >>> asked_unit("Có bao nhiêu cán bộ thuộc diện Thành ủy?"), asked_unit("Có bao nhiêu chi bộ trực thuộc?")
+    (('can', 'bo'), ('chi', 'bo', 'truc', 'thuoc'))
     """
     written = text.lower().split()
     folded = " ".join(fold(w) for w in written)
@@ -492,7 +496,8 @@ def asked_unit(text: str) -> tuple[str, ...]:
     for w, as_written in zip(counted.split(), written[first:]):
         as_written = as_written.rstrip("?.,;!")
         marked = as_written != w
-        if (as_written in _UNIT_END_WRITTEN if marked else w in _UNIT_END) or len(words) == 4:
+        ends = as_written in _UNIT_END_WRITTEN if marked else w in _UNIT_END
+        if (ends and not (words and f"{words[-1]} {w}" in _UNIT_COMPOUNDS)) or len(words) == 4:
             break
         words.append(w)
         if english and _english_plural(w):
