@@ -453,6 +453,7 @@ def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, questio
         "Dân số Hà Nội là bao nhiêu?",  # the seeds give Quận 1's 141.556 người, in TP Hồ Chí Minh
         "Bí thư Quận ủy Tân Bình là ai?",  # the seeds name Quận 1's secretary, not Tân Bình's
         "Ai là Vụ trưởng Vụ Báo chí - Xuất bản?",  # stop 33: 001 names its deputy (Phó Vụ trưởng) only
+        "How many people live in Tan Binh?",  # stop 33: asks a population ("465 chi bộ" is none)
         "Đà Nẵng có bao nhiêu đảng viên?",
         # stop 18. 003: "… cho hơn 11.600 người tham dự": attendees, not a population
         "Dân số thành phố Thủ Đức là bao nhiêu?",
