@@ -440,6 +440,8 @@ def test_a_district_the_evidence_does_not_name_is_not_answered(assistant):
         ("What share of District 1 party members studied the resolutions?", "94,27%"),
         ("Who is in charge of propaganda in District 1?", "Nguyễn Trung Châu Tuyên"),
         ("Người đứng đầu Đảng bộ quận 1 là ai?", "Tô Thị Bích Châu"),
+        # a British spelling is looked up as the American one the word list holds
+        ("How many grassroots party organisations does Tan Binh have?", "39 tổ chức cơ sở"),
     ],
 )
 def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, question, first):

@@ -66,6 +66,15 @@ _ENDINGS = (
 )  # fmt: skip
 
 
+# British spellings, tried as American when a word is not listed otherwise: the list follows
+# Wiktionary's headwords, which are mostly American ("organisation" -> "organization", "labour" ->
+# "labor", "centre" -> "center", "analyse" -> "analyze").
+_AMERICAN = (
+    (r"is(e|es|ed|ing|ation|ations|er|ers)$", r"iz\1"), (r"ys(e|es|ed|ing)$", r"yz\1"),
+    (r"our(s|ed|ing|ite|ites)?$", r"or\1"), (r"tre(s)?$", r"ter\1"),
+)  # fmt: skip
+
+
 def _headword(word: str, known: dict) -> str | None:
     """The headword an inflected English word is listed under ("members" -> "member",
     "died" -> "die", "largest" -> "large", "planning" -> "plan"); a possessive is its noun
@@ -76,8 +85,24 @@ def _headword(word: str, known: dict) -> str | None:
     ['member', 'die', 'large', 'plan', 'zoo', 'heavy', 'historical']
     >>> _headword("used", {"us": 1, "use": 1}), _headword("uses", {"us": 1, "use": 1})
     ('use', 'use')
+
+    A British spelling the list lacks is read as the American one (`_AMERICAN`):
+
+    >>> known = {"organization": 1, "labor": 1, "center": 1, "promise": 1}
+    >>> [_headword(w, known) for w in ("organisations", "labour", "centres", "promises", "wise")]
+    ['organization', 'labor', 'center', 'promise', None]
     """
     word = re.sub(r"['’]s?$", "", word)
+    found = _listed(word, known)
+    for pattern, american in _AMERICAN if found is None else ():
+        spelled = re.sub(pattern, american, word)
+        if spelled != word and (found := _listed(spelled, known)):
+            break
+    return found
+
+
+def _listed(word: str, known: dict) -> str | None:
+    """`word` or the headword its ending reduces to, when listed."""
     if word in known:
         return word
     for suffix, stem in _ENDINGS:
