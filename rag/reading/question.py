@@ -357,9 +357,7 @@ def asked_role(text: str) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
     words = plain_words(text)
     data = roles()
     for spec in data["roles"]:
-        m = next((m for cue in spec["cues"] if (m := find_phrase(words, cue))), None) or _together(
-            words, spec.get("together", ())
-        )
+        m = _first_phrase(words, spec["cues"]) or _together(words, spec.get("together", ()))
         if m:
             offices = (o["written"] for o in data["offices"] if any(_has(words, c) for c in o["cues"]))
             return tuple(spec["heads"]), rank_before(words, m.start()), tuple(next(offices, ()))
@@ -375,8 +373,13 @@ def _together(words: str, groups) -> re.Match | None:
     >>> _together("who heads the city", [["heads"], ["propaganda"]]) is None
     True
     """
-    found = [next((m for phrase in group if (m := find_phrase(words, phrase))), None) for group in groups]
+    found = [_first_phrase(words, group) for group in groups]
     return found[0] if found and all(found) else None
+
+
+def _first_phrase(words: str, phrases) -> re.Match | None:
+    """The match of the first of `phrases` found in `words` (`find_phrase`), or None."""
+    return next((m for phrase in phrases if (m := find_phrase(words, phrase))), None)
 
 
 def analyse(text: str) -> Question:

@@ -127,6 +127,11 @@ def key_written(key: str, folded: str) -> bool:
     return 1 < len(key) <= 5 and re.search(rf" {initials}\w* ", folded) is not None
 
 
+def _inside(found: Sequence[Place], at: int) -> bool:
+    """Whether offset `at` falls inside a place already found."""
+    return any(p.start <= at < p.end for p in found)
+
+
 def _key(name: str) -> str:
     name = name.strip()
     if name.isdigit():
@@ -158,7 +163,7 @@ def places(text: str) -> list[Place]:
         a, b = m.start("words"), m.end()
         found.append(Place(LEVELS[m.group("head").lower()], _key(m.group("words")), a, b, text[a:b]))
     for m in _AFTER.finditer(folded):
-        if any(p.start <= m.start() < p.end for p in found):
+        if _inside(found, m.start()):
             continue
         head = re.sub(r"\s+", " ", m.group("head").lower())
         written = re.sub(r"\s+", " ", text[m.start("head") : m.end("head")].lower())
@@ -194,25 +199,25 @@ def asked_places(question: str) -> list[Place]:
     [[('city', 'hcm')], [('city', 'hcm')]]
     """
     found = places(question)
-    for m in _CITY_INITIALS.finditer(question):  # "HCMC": the city whose initials are "HCM"
-        if not any(p.start <= m.start() < p.end for p in found):
-            found.append(Place("city", m.group().lower()[:-1], m.start(), m.end(), m.group()))
-    for m in _CITY_GLUED.finditer(question):  # "tphcm", "tp.hcm": thành phố and its initials, one word
-        if not any(p.start <= m.start() < p.end for p in found):
-            found.append(Place("city", m.group("initials").lower(), m.start(), m.end(), m.group()))
+    for m in _CITY_WORD.finditer(question):
+        if not _inside(found, m.start()):
+            key = m.group("glued") or m.group("initials")[:-1]  # "tphcm"; "HCMC": "HCM" and "City"
+            found.append(Place("city", key.lower(), m.start(), m.end(), m.group()))
     folded = fold(nfc(question))
     for m in _COMMITTEE.finditer(folded):
         name = m.group("num") or m.group("words")
-        if name.split()[0].lower() in LEVELS or any(p.start <= m.start("head") < p.end for p in found):
+        if name.split()[0].lower() in LEVELS or _inside(found, m.start("head")):
             continue  # "Thành ủy TP.HCM": the place is the one after
         head = re.sub(r"\s+", " ", m.group("head").lower())
         found.append(Place(COMMITTEES[head], _key(name), m.start(), m.end(), question[m.start() : m.end()]))
     return sorted(found, key=lambda p: p.start)
 
 
-_CITY_INITIALS = re.compile(rf"\b(?:{'|'.join(map(re.escape, words('city_initials')))})\b", re.IGNORECASE)
-# "TPHCM" as one word, or typed in lower case ("tp.hcm"), which `places` reads only as "TP HCM"
-_CITY_GLUED = re.compile(r"(?<!\w)(?i:tp)\.?(?P<initials>[A-Za-z]{2,4})(?!\w)")
+# A city written as one word: "thành phố" and its initials ("tphcm", "tp.hcm", "TPHCM", which
+# `places` reads only as "TP HCM"), or its English initials with the "C" of "City" (`city_initials`).
+_CITY_WORD = re.compile(
+    rf"(?<!\w)(?:(?i:tp)\.?(?P<glued>[A-Za-z]{{2,4}})|(?i:(?P<initials>{'|'.join(map(re.escape, words('city_initials')))})))(?!\w)"
+)
 _CAPITALISED = re.compile(r"[A-Z]\w*(?:\s+[A-Z]\w*)*")
 
 
