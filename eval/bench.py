@@ -116,33 +116,63 @@ def ask_latency(repeats: int = 3) -> dict:
             "ask_over_embedding_median": round(a["median_ms"] / e["median_ms"], 2)}  # fmt: skip
 
 
-def ask_with_and_without_spans(repeats: int = 3) -> dict:
-    """`ask` on the seeds index with the span reader and without, each question asked both ways
-    back to back (alternating which goes first), so the two share the machine's state."""
-    from rag import Assistant
-
-    assistant = Assistant.load(ROOT / "index")
+def _paired_asks(assistant, ways: dict, repeats: int) -> tuple[dict, dict]:
+    """Each seeds question asked once each way (`ways`: name -> a function that sets the
+    assistant up), back to back, the order turning each time, so the ways share the machine's
+    state. Returns the times by way and by (way, language)."""
     questions = load_questions(ROOT / "eval" / "questions" / "seeds.jsonl")
-    for use in (True, False):
-        assistant.use_span_reader = use
+    for setup in ways.values():
+        setup()
         assistant.ask(questions[0]["question"])  # warm, the span reader loaded
-    times: dict[bool, list[float]] = {True: [], False: []}
-    by_lang: dict[tuple[bool, str], list[float]] = {}
+    names = list(ways)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    by_lang: dict[tuple[str, str], list[float]] = {}
     for r in range(repeats):
         for i, q in enumerate(questions):
-            for use in (True, False) if (i + r) % 2 else (False, True):
-                assistant.use_span_reader = use
+            for name in names if (i + r) % 2 else names[::-1]:
+                ways[name]()
                 assistant.retriever.clear_cache()
                 t0 = time.perf_counter()
                 assistant.ask(q["question"], history=q.get("history") or [])
                 ms = (time.perf_counter() - t0) * 1000
-                times[use].append(ms)
-                by_lang.setdefault((use, q.get("lang", "vi")), []).append(ms)
-    on, off = latency(times[True]), latency(times[False])
+                times[name].append(ms)
+                by_lang.setdefault((name, q.get("lang", "vi")), []).append(ms)
+    return times, by_lang
+
+
+def ask_with_and_without_spans(repeats: int = 3) -> dict:
+    """`ask` on the seeds index with the span reader and without, paired (`_paired_asks`)."""
+    from rag import Assistant
+
+    assistant = Assistant.load(ROOT / "index")
+
+    def use(on: bool):
+        return lambda: setattr(assistant, "use_span_reader", on)
+
+    times, by_lang = _paired_asks(assistant, {"with": use(True), "without": use(False)}, repeats)
+    on, off = latency(times["with"]), latency(times["without"])
     return {
-        "questions": len(questions) * repeats, "with_span_reader": on, "without": off,
+        "questions": len(times["with"]), "with_span_reader": on, "without": off,
         "median_ratio": round(on["median_ms"] / off["median_ms"], 2),
-        "by_lang": {f"{'with' if u else 'without'}/{lang}": latency(v) for (u, lang), v in sorted(by_lang.items())},
+        "by_lang": {f"{way}/{lang}": latency(v) for (way, lang), v in sorted(by_lang.items())},
+    }  # fmt: skip
+
+
+def ask_by_precision(repeats: int = 3) -> dict:
+    """`ask` with the span reader in bfloat16 and in float32 (rag.model.spans.PRECISION), paired."""
+    from rag import Assistant
+
+    assistant = Assistant.load(ROOT / "index")
+
+    def bf16(on: bool):
+        return lambda: setattr(assistant.span_reader, "bf16", on)
+
+    times, by_lang = _paired_asks(assistant, {"bf16": bf16(True), "fp32": bf16(False)}, repeats)
+    half, full = latency(times["bf16"]), latency(times["fp32"])
+    return {
+        "questions": len(times["bf16"]), "bf16": half, "fp32": full,
+        "median_ratio": round(half["median_ms"] / full["median_ms"], 2),
+        "by_lang": {f"{way}/{lang}": latency(v) for (way, lang), v in sorted(by_lang.items())},
     }  # fmt: skip
 
 
@@ -486,9 +516,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-cold", action="store_true")
     parser.add_argument(
         "--only",
-        choices=["scale", "hybrid", "load", "bm25", "ask"],
+        choices=["scale", "hybrid", "load", "bm25", "ask", "precision"],
         help="run one part alone: the scale curve, the whole search, index open time before/after "
-        "saving the indexes, our BM25 against bm25s, or `ask` with and without the span reader",
+        "saving the indexes, our BM25 against bm25s, `ask` with and without the span reader, or "
+        "`ask` with the span reader in bfloat16 and in float32",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
     args = parser.parse_args(argv)
@@ -507,6 +538,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.only == "ask":
         print(json.dumps(ask_with_and_without_spans(), indent=2))
+        return 0
+    if args.only == "precision":
+        print(json.dumps(ask_by_precision(), indent=2))
         return 0
     if args.only == "scale":
         print(json.dumps(scale_curve(args.data, sizes), indent=2))

@@ -85,7 +85,9 @@ class Assistant:
         self.last_report: UpdateReport | None = None  # what the last build or update did
         # The trained span reader (rag/model/spans.py) reads the best passages with the question;
         # False (or RAG_SPAN_READER=0): the rules alone, about 130 ms less per question.
+        # RAG_SPAN_PRECISION=fp32|bf16|auto: its arithmetic (spans.PRECISION).
         self.use_span_reader = spans.available() and os.environ.get("RAG_SPAN_READER", "1") != "0"
+        self.span_precision = os.environ.get("RAG_SPAN_PRECISION") or spans.PRECISION
         self._span_reader = None
 
     @property
@@ -94,7 +96,7 @@ class Assistant:
         if not self.use_span_reader:
             return None
         if self._span_reader is None:
-            self._span_reader = spans.shared(self.embedder)
+            self._span_reader = spans.shared(self.embedder, self.span_precision)
         return self._span_reader
 
     def reader(self, question: str, index: SearchIndex) -> Reader:

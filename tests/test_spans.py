@@ -72,11 +72,43 @@ def test_sharing_the_embedding_models_layers_reads_as_a_copy_does(reader):
         assert x.null == pytest.approx(y.null, abs=1e-4)
 
 
-def test_a_batch_reads_each_passage_as_alone(reader):
+@pytest.fixture(scope="module")
+def exact(reader):
+    """The same reader in float32 (the default may read in bfloat16: spans.PRECISION)."""
+    return spans.SpanReader(reader.base, reader.tokenizer, precision="fp32")
+
+
+@pytest.mark.parametrize("precision, tolerance", [("fp32", 1e-3), ("bf16", 0.1)])
+def test_a_batch_reads_each_passage_as_alone(reader, precision, tolerance):
     """Padding in a batch must not change a passage's scores (the reader batches the top passages)."""
-    alone = reader.read_batch("Quận 1 có bao nhiêu đảng viên?", [MEETING])[0]
-    batched = reader.read_batch("Quận 1 có bao nhiêu đảng viên?", [PARTY, MEETING])[1]
-    np.testing.assert_allclose(alone.starts, batched.starts, atol=1e-3)
+    model = spans.SpanReader(reader.base, reader.tokenizer, precision=precision)
+    alone = model.read_batch("Quận 1 có bao nhiêu đảng viên?", [MEETING])[0]
+    batched = model.read_batch("Quận 1 có bao nhiêu đảng viên?", [PARTY, MEETING])[1]
+    np.testing.assert_allclose(alone.starts, batched.starts, atol=tolerance)
+
+
+@pytest.mark.parametrize(
+    "question", ["Quận 1 có bao nhiêu đảng viên?", "How many party members does District 1 have?"]
+)
+def test_bfloat16_reads_the_span_float32_reads(exact, question):
+    half = spans.SpanReader(exact.base, exact.tokenizer, precision="bf16")
+    for a, b in zip(
+        exact.read_batch(question, [PARTY, MEETING]), half.read_batch(question, [PARTY, MEETING])
+    ):
+        assert spans.best_span(a)[1:] == spans.best_span(b)[1:]
+        assert spans.best_span(a)[0] == pytest.approx(spans.best_span(b)[0], abs=0.25)
+
+
+def test_a_precision_that_does_not_exist_is_named(tmp_path):
+    from rag.model import precision
+
+    with pytest.raises(ValueError, match="auto, bf16 or fp32"):
+        precision.uses_bf16("fp16")
+    assert precision.native_bf16(tmp_path / "missing") is False
+    (tmp_path / "cpuinfo").write_text("flags\t\t: fpu avx2 avx512f avx512_bf16\n")
+    assert precision.native_bf16(tmp_path / "cpuinfo") is True
+    (tmp_path / "cpuinfo").write_text("flags\t\t: fpu avx2 avx512f\n")
+    assert precision.native_bf16(tmp_path / "cpuinfo") is False
 
 
 def test_the_span_reader_can_be_turned_off_from_the_environment(tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.errors import ModelUnavailableError
+from rag.model import precision as arithmetic
 
 WEIGHTS = Path(__file__).parent.parent / "data" / "span_reader.safetensors"
 FORMAT = 1
@@ -31,6 +32,10 @@ MAX_TOKENS = 256  # question and passage together
 MAX_QUESTION_TOKENS = 96
 MAX_ANSWER_TOKENS = 30
 BELIEF_TEMPERATURE = 1.0  # the log-odds are divided by it before the logistic (chosen on tune)
+# The reader's arithmetic (rag/model/precision.py): "auto" is bfloat16 where the CPU has it. On this
+# project's 2-core EPYC bfloat16 reads the seeds' 4 passages 1.46x faster, the best span the same
+# in 230 of 232 passages (mean |change in log-odds| 0.03); README, stop 34.
+PRECISION = "auto"
 
 
 @dataclass(frozen=True)
@@ -106,9 +111,10 @@ class SpanReader:
     """The span model (the one stateful part): `read_batch(question, passages)`.
 
     The lower layers are the embedding model's own: pass the loaded e5 model (`base`, an
-    XLMRobertaModel) and its tokenizer to share them, else a copy is loaded."""
+    XLMRobertaModel) and its tokenizer to share them, else a copy is loaded. `precision`: see
+    PRECISION."""
 
-    def __init__(self, base=None, tokenizer=None, weights: Path = WEIGHTS):
+    def __init__(self, base=None, tokenizer=None, weights: Path = WEIGHTS, precision: str = PRECISION):
         try:
             import copy
 
@@ -135,6 +141,7 @@ class SpanReader:
             location = build(progress=False)
             tokenizer = AutoTokenizer.from_pretrained(str(location))
             base = XLMRobertaModel.from_pretrained(str(location), add_pooling_layer=False)
+        self.bf16 = arithmetic.uses_bf16(precision)
         self.info = json.loads(meta.get("info", "{}"))
         self.frozen = int(self.info["frozen_layers"])
         self.torch, self.tokenizer, self.base = torch, tokenizer, base
@@ -175,9 +182,9 @@ class SpanReader:
         offsets = enc.pop("offset_mapping").numpy()
         seq_ids = [enc.sequence_ids(i) for i in range(len(passages))]
         mask = enc["attention_mask"]
-        with self._lock, torch.inference_mode():
+        with self._lock, torch.inference_mode(), arithmetic.autocast(self.bf16):
             hidden = lower(self.base, enc["input_ids"], mask, self.frozen)
-            logits = run_top(self.layers, self.head, hidden, mask, self.config).numpy()
+            logits = run_top(self.layers, self.head, hidden, mask, self.config).float().numpy()
         out = []
         for i in range(len(passages)):
             keep = np.array([s == 1 for s in seq_ids[i]])
@@ -207,16 +214,18 @@ def available() -> bool:
     return WEIGHTS.exists()
 
 
-def shared(embedder=None) -> SpanReader:
-    """One loaded span reader per process; it shares the lower layers of `embedder` when that
-    is the default e5 model."""
+def shared(embedder=None, precision: str = PRECISION) -> SpanReader:
+    """One loaded span reader per process (the first call's `precision`); it shares the lower
+    layers of `embedder` when that is the default e5 model."""
     global _shared
     with _shared_lock:
         if _shared is None:
             from rag.model.embedding import DEFAULT_MODEL
 
             if embedder is not None and embedder.model_id == DEFAULT_MODEL:
-                _shared = SpanReader(embedder.model[0].auto_model, embedder.model.tokenizer)
+                _shared = SpanReader(
+                    embedder.model[0].auto_model, embedder.model.tokenizer, precision=precision
+                )
             else:
-                _shared = SpanReader()
+                _shared = SpanReader(precision=precision)
         return _shared
