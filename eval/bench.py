@@ -159,13 +159,18 @@ def ask_with_and_without_spans(repeats: int = 3) -> dict:
 
 
 def ask_by_precision(repeats: int = 3) -> dict:
-    """`ask` with the span reader in bfloat16 and in float32 (rag.model.spans.PRECISION), paired."""
+    """`ask` with the span reader and the sentences read in bfloat16 and in float32
+    (rag/model/precision.py), paired."""
     from rag import Assistant
 
     assistant = Assistant.load(ROOT / "index")
 
     def bf16(on: bool):
-        return lambda: setattr(assistant.span_reader, "bf16", on)
+        def setup():
+            assistant.span_reader.bf16 = on
+            assistant.embedder.reading_bf16 = on
+
+        return setup
 
     times, by_lang = _paired_asks(assistant, {"bf16": bf16(True), "fp32": bf16(False)}, repeats)
     half, full = latency(times["bf16"]), latency(times["fp32"])

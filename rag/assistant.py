@@ -27,6 +27,7 @@ from rag.generation import generate
 from rag.generation.llm import LLMConfig
 from rag.ingest import loader
 from rag.ingest.chunking import ChunkSettings
+from rag.model import precision as arithmetic
 from rag.model import spans
 from rag.model.embedding import DEFAULT_MODEL, Embedder, shared
 from rag.reading import answer as answering
@@ -85,9 +86,11 @@ class Assistant:
         self.last_report: UpdateReport | None = None  # what the last build or update did
         # The trained span reader (rag/model/spans.py) reads the best passages with the question;
         # False (or RAG_SPAN_READER=0): the rules alone, about 130 ms less per question.
-        # RAG_SPAN_PRECISION=fp32|bf16|auto: its arithmetic (spans.PRECISION).
         self.use_span_reader = spans.available() and os.environ.get("RAG_SPAN_READER", "1") != "0"
-        self.span_precision = os.environ.get("RAG_SPAN_PRECISION") or spans.PRECISION
+        # RAG_PRECISION=auto|bf16|fp32: the arithmetic of the span reader and of the sentences embedded
+        # while a question is read (rag/model/precision.py; auto: bfloat16 where the CPU has it).
+        self.precision = os.environ.get("RAG_PRECISION") or arithmetic.DEFAULT
+        self.embedder.reading_bf16 = arithmetic.uses_bf16(self.precision)
         self._span_reader = None
 
     @property
@@ -96,7 +99,7 @@ class Assistant:
         if not self.use_span_reader:
             return None
         if self._span_reader is None:
-            self._span_reader = spans.shared(self.embedder, self.span_precision)
+            self._span_reader = spans.shared(self.embedder, self.precision)
         return self._span_reader
 
     def reader(self, question: str, index: SearchIndex) -> Reader:

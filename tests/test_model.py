@@ -37,3 +37,21 @@ def test_a_question_embedded_twice_is_embedded_once():
     assert np.array_equal(first, embedder.embed_queries(["Quận 1 có bao nhiêu phường?"])[0])
     embedder.clear_queries()
     assert embedder.embed_query("Quận 1 có bao nhiêu phường?") is not first
+
+
+def test_sentences_read_in_bfloat16_point_where_float32_does_and_indexes_stay_float32():
+    embedder = shared()
+    texts = [
+        "Quận 1 có 8.033 đảng viên sinh hoạt tại 195 chi bộ.",
+        "Hội nghị chuyên đề của Quận ủy Tân Bình.",
+    ]
+    exact = embedder.embed_passages(texts)
+    before = embedder.reading_bf16
+    try:
+        embedder.reading_bf16 = True
+        half = embedder.embed_sentences(texts)
+        assert np.array_equal(embedder.embed_passages(texts), exact)  # what is stored: float32
+    finally:
+        embedder.reading_bf16 = before
+    assert half.dtype == np.float32
+    assert ((half * exact).sum(axis=1) > 0.999).all()

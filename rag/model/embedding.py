@@ -14,6 +14,7 @@ import numpy as np
 
 from rag.errors import ModelUnavailableError
 from rag.model import e5model
+from rag.model import precision as arithmetic
 
 DEFAULT_MODEL = e5model.MODEL_ID
 LONG_RUN_SECONDS = 60  # an embedding run expected to take longer is announced with its estimate
@@ -82,8 +83,11 @@ class Embedder:
         # the reading of an English question's sentences): the last QUERY_CACHE are kept.
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._queries_lock = threading.Lock()
+        # Sentences embedded while a question is read (`embed_sentences`, never stored) in bfloat16:
+        # the Assistant sets it from its precision (rag/model/precision.py). Indexes stay float32.
+        self.reading_bf16 = False
 
-    def _encode(self, texts: list[str], prompt: str | None, progress: bool) -> np.ndarray:
+    def _encode(self, texts: list[str], prompt: str | None, progress: bool, bf16: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         from tqdm.auto import tqdm
@@ -97,7 +101,7 @@ class Embedder:
         t0 = time.perf_counter()
         for at in range(0, len(texts), self.batch_size):
             rows = order[at : at + self.batch_size]
-            with self._lock:
+            with self._lock, arithmetic.autocast(bf16):
                 vectors = self.model.encode(
                     [texts[i] for i in rows],
                     prompt_name=prompt,
@@ -147,6 +151,11 @@ class Embedder:
 
     def embed_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         return self._encode(texts, self._passage_prompt, progress=progress)
+
+    def embed_sentences(self, texts: list[str]) -> np.ndarray:
+        """Text embedded as passages while a question is read, compared and dropped (never
+        stored): in bfloat16 when `reading_bf16`."""
+        return self._encode(texts, self._passage_prompt, progress=False, bf16=self.reading_bf16)
 
 
 def duration(seconds: float) -> str:

@@ -119,7 +119,7 @@ MESSAGES = {
 def _dense_rescore(q: Question, evidence: list[Evidence], embedder) -> None:
     """English questions share few words with Vietnamese text: score sentences by embedding."""
     pool = sorted(evidence, key=lambda e: (e.rank, e.start))[:DENSE_SENTENCES]
-    vectors = embedder.embed_passages([e.text[:DENSE_CHARS] for e in pool])
+    vectors = embedder.embed_sentences([e.text[:DENSE_CHARS] for e in pool])
     query = _english_query(q, embedder)
     for ev, sim in zip(pool, vectors @ query):
         _read_across(ev, float(sim))
@@ -150,7 +150,7 @@ def _dense_rerank_vi(q: Question, evidence: list[Evidence], embedder, weight: fl
     pool = sorted(evidence, key=lambda e: -e.score)[:VI_DENSE_SENTENCES]
     if len(pool) < 2:
         return
-    sims = embedder.embed_passages([e.text[:DENSE_CHARS] for e in pool]) @ embedder.embed_query(q.text)
+    sims = embedder.embed_sentences([e.text[:DENSE_CHARS] for e in pool]) @ embedder.embed_query(q.text)
     floor = float(min(sims))
     for ev in evidence:
         sim = float(sims[pool.index(ev)]) if ev in pool else floor
