@@ -57,3 +57,7 @@ class LLMTimeoutError(LLMError, TimeoutError):
 
 class LLMResponseError(LLMError):
     """The LLM server answered with an error status or with something that is not a chat completion."""
+
+
+class SettingError(RagError, ValueError):
+    """A setting (an environment variable or an argument) holds a value it cannot take."""

@@ -100,9 +100,10 @@ def test_bfloat16_reads_the_span_float32_reads(exact, question):
 
 
 def test_a_precision_that_does_not_exist_is_named(tmp_path):
+    from rag.errors import SettingError
     from rag.model import precision
 
-    with pytest.raises(ValueError, match="auto, bf16 or fp32"):
+    with pytest.raises(SettingError, match="auto, bf16 or fp32"):
         precision.uses_bf16("fp16")
     assert precision.native_bf16(tmp_path / "missing") is False
     (tmp_path / "cpuinfo").write_text("flags\t\t: fpu avx2 avx512f avx512_bf16\n")

@@ -11,6 +11,8 @@ import contextlib
 from functools import cache
 from pathlib import Path
 
+from rag.errors import SettingError
+
 CHOICES = ("auto", "bf16", "fp32")
 DEFAULT = "auto"  # README, stop 34: what it costs in answers and what it saves
 
@@ -36,7 +38,7 @@ def uses_bf16(precision: str) -> bool:
     (False, True)
     """
     if precision not in CHOICES:
-        raise ValueError(f"precision {precision!r} (RAG_PRECISION): use auto, bf16 or fp32")
+        raise SettingError(f"precision {precision!r} (RAG_PRECISION): use auto, bf16 or fp32")
     return precision == "bf16" or (precision == "auto" and _native())
 
 
