@@ -116,10 +116,11 @@ def ask_latency(repeats: int = 3) -> dict:
             "ask_over_embedding_median": round(a["median_ms"] / e["median_ms"], 2)}  # fmt: skip
 
 
-def _paired_asks(assistant, ways: dict, repeats: int) -> tuple[dict, dict]:
+def _paired_asks(assistant, ways: dict, repeats: int) -> dict:
     """Each seeds question asked once each way (`ways`: name -> a function that sets the
-    assistant up), back to back, the order turning each time, so the ways share the machine's
-    state. Returns the times by way and by (way, language)."""
+    assistant up; two of them), back to back, the order turning each time, so the ways share
+    the machine's state. Returns each way's median and p95, the first way's median over the
+    second's, and both by language."""
     questions = load_questions(ROOT / "eval" / "questions" / "seeds.jsonl")
     for setup in ways.values():
         setup()
@@ -137,7 +138,12 @@ def _paired_asks(assistant, ways: dict, repeats: int) -> tuple[dict, dict]:
                 ms = (time.perf_counter() - t0) * 1000
                 times[name].append(ms)
                 by_lang.setdefault((name, q.get("lang", "vi")), []).append(ms)
-    return times, by_lang
+    first, second = (latency(times[n]) for n in names)
+    return {
+        "questions": len(times[names[0]]), names[0]: first, names[1]: second,
+        "median_ratio": round(first["median_ms"] / second["median_ms"], 2),
+        "by_lang": {f"{way}/{lang}": latency(v) for (way, lang), v in sorted(by_lang.items())},
+    }  # fmt: skip
 
 
 def ask_with_and_without_spans(repeats: int = 3) -> dict:
@@ -149,18 +155,12 @@ def ask_with_and_without_spans(repeats: int = 3) -> dict:
     def use(on: bool):
         return lambda: setattr(assistant, "use_span_reader", on)
 
-    times, by_lang = _paired_asks(assistant, {"with": use(True), "without": use(False)}, repeats)
-    on, off = latency(times["with"]), latency(times["without"])
-    return {
-        "questions": len(times["with"]), "with_span_reader": on, "without": off,
-        "median_ratio": round(on["median_ms"] / off["median_ms"], 2),
-        "by_lang": {f"{way}/{lang}": latency(v) for (way, lang), v in sorted(by_lang.items())},
-    }  # fmt: skip
+    return _paired_asks(assistant, {"with_span_reader": use(True), "without": use(False)}, repeats)
 
 
 def ask_by_precision(repeats: int = 3) -> dict:
     """`ask` with the span reader and the sentences read in bfloat16 and in float32
-    (rag/model/precision.py), paired."""
+    (rag/model/precision.py), paired (`_paired_asks`)."""
     from rag import Assistant
 
     assistant = Assistant.load(ROOT / "index")
@@ -172,13 +172,7 @@ def ask_by_precision(repeats: int = 3) -> dict:
 
         return setup
 
-    times, by_lang = _paired_asks(assistant, {"bf16": bf16(True), "fp32": bf16(False)}, repeats)
-    half, full = latency(times["bf16"]), latency(times["fp32"])
-    return {
-        "questions": len(times["bf16"]), "bf16": half, "fp32": full,
-        "median_ratio": round(half["median_ms"] / full["median_ms"], 2),
-        "by_lang": {f"{way}/{lang}": latency(v) for (way, lang), v in sorted(by_lang.items())},
-    }  # fmt: skip
+    return _paired_asks(assistant, {"bf16": bf16(True), "fp32": bf16(False)}, repeats)
 
 
 def cold_start() -> dict:
