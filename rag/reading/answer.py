@@ -180,7 +180,7 @@ def _unit_across_languages(q: Question, typed: list[Evidence], embedder) -> Evid
     if not options or not q.unit:
         return pool[0][0]
     units = [ev.text[c.start : c.end].split(" ", 1)[-1] for ev, c in options]
-    sims = embedder.embed_passages(units) @ embedder.embed_query(" ".join(q.unit))
+    sims = embedder.embed_sentences(units) @ embedder.embed_query(" ".join(q.unit))
     score = [
         float(sim) + 0.5 * ev.candidate_score + UNIT_LEXICAL * unit_translated(q, c.unit)
         for sim, (ev, c) in zip(sims, options)
@@ -193,7 +193,7 @@ def _unit_across_languages(q: Question, typed: list[Evidence], embedder) -> Evid
     ev.candidate = figure
     if not ev.embedded:  # a sentence beyond the embedded ones, taken for its unit: read it too
         _read_across(
-            ev, float(embedder.embed_passages([ev.text[:DENSE_CHARS]])[0] @ _english_query(q, embedder))
+            ev, float(embedder.embed_sentences([ev.text[:DENSE_CHARS]])[0] @ _english_query(q, embedder))
         )
     return ev
 
