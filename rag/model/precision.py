@@ -2,7 +2,8 @@
 
 "bf16" runs torch's CPU autocast (matrix products in bfloat16), "fp32" float32 throughout, and
 "auto" bfloat16 only where the CPU multiplies it in hardware (avx512_bf16 or amx_bf16); elsewhere
-autocast emulates it, slower than float32. Indexes are always embedded in float32.
+autocast would emulate it, likely slower than float32 (no such CPU was at hand to time). Indexes
+are always embedded in float32.
 """
 
 from __future__ import annotations
