@@ -30,7 +30,15 @@ from rag.reading.question import (
     rank_before,
     roles,
 )
-from rag.reading.subjects import LEVELS, TIERS, named_places, owner_elsewhere, places, tier_asked
+from rag.reading.subjects import (
+    ENGLISH_HEADS,
+    LEVELS,
+    TIERS,
+    named_places,
+    owner_elsewhere,
+    places,
+    tier_asked,
+)
 from rag.records import Passage
 
 # Evidence sentence score: its own coverage of the question, with the sentence before it,
@@ -501,9 +509,6 @@ def counted_unit(q: Question, texts: Sequence[str]) -> tuple[str, ...]:
     return ()
 
 
-_ENGLISH_HEADS = ("district", "ward", "commune", "city", "province")
-
-
 def counted_level(q: Question) -> tuple[str, ...]:
     """The administrative heads a "how many" counts, when that is all it counts ("bao nhiêu
     phường": "phuong"; "how many wards": "phuong", "xa", "thi tran"), or (): such units are
@@ -522,9 +527,9 @@ def counted_level(q: Question) -> tuple[str, ...]:
         return (head,) if head in LEVELS else ()
     word = q.unit[0].lower()
     singular = word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") else word
-    if len(q.unit) > 1 or singular not in _ENGLISH_HEADS:
+    if len(q.unit) > 1 or singular not in ENGLISH_HEADS:
         return ()
-    return tuple(h for h, level in LEVELS.items() if level == LEVELS[singular] and h not in _ENGLISH_HEADS)
+    return tuple(h for h, level in LEVELS.items() if level == LEVELS[singular] and h not in ENGLISH_HEADS)
 
 
 def candidates(q: Question, sentence: str) -> list[extract.Candidate]:

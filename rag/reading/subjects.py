@@ -55,7 +55,8 @@ _AFTER = re.compile(rf"(?<!\w)(?P<head>(?i:{_HEAD}))(?:\s*\.\s*|\s+)(?:{_NAME_AF
 _BEFORE = re.compile(
     r"(?:\b(?:The|the)\s+)?(?!(?:The|What|Which|Whose|How|Where|Each|Every|This|That|Its|Their)\b)(?P<words>[A-Z]\w*(?:\s+[A-Z]\w*){0,3})\s+(?P<head>(?i:district|ward|province|city))\b"
 )
-_ENGLISH_HEADS = frozenset(("district", "ward", "commune", "city", "province"))
+# The heads of LEVELS that are English words.
+ENGLISH_HEADS = frozenset(("district", "ward", "commune", "city", "province"))
 _WORD = re.compile(r"\w+")
 
 
@@ -169,7 +170,7 @@ def places(text: str) -> list[Place]:
         written = re.sub(r"\s+", " ", text[m.start("head") : m.end("head")].lower())
         if written not in _WRITTEN_HEADS and strip_marks(written) != written:
             continue
-        if head in _ENGLISH_HEADS and not m.group("num"):
+        if head in ENGLISH_HEADS and not m.group("num"):
             continue  # English writes a name before its head; "City People's Committee" names none
         name = m.group("num") or m.group("words")
         found.append(Place(LEVELS[head], _key(name), m.start(), m.end(), text[m.start() : m.end()]))
