@@ -334,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "eval" / "results")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--side", choices=("tune", "check"), help="ask only this side's questions")
+    parser.add_argument("--lang", choices=("vi", "en"), help="ask only the questions in this language")
     parser.add_argument("--before", action="store_true", help="the rules before issue 12 (a baseline)")
     parser.add_argument("--no-spans", action="store_true", help="without the span reader (the rules alone)")
     parser.add_argument(
@@ -373,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
         apply_settings(assistant, args.set)
         if args.side:
             questions = [q for q in questions if side(q["split_key"]) == args.side]
+        if args.lang:
+            questions = [q for q in questions if q["lang"] == args.lang]
         if args.unaccented:
             questions = unaccented(questions)
         save = cache_sentence_vectors(assistant, cache_root() / "suite" / "sentence-vectors.pkl")
