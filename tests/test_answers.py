@@ -393,7 +393,10 @@ def test_a_district_the_evidence_does_not_name_is_not_answered(assistant):
         ("How many cultural institutions has the city built?", "3.000 thiết chế"),
         # stop 35: "introductory report" is the report's "báo cáo đề dẫn"; without the term the
         # question got the conference's chair, Nguyễn Hoàng Long
-        ("Who delivered the introductory report at the Tan Binh District conference?", "Nguyễn Thị Hồng Tiến"),
+        (
+            "Who delivered the introductory report at the Tan Binh District conference?",
+            "Nguyễn Thị Hồng Tiến",
+        ),
         # "party cells" are "chi bộ"; the words the question asks past them ("residential areas":
         # "địa bàn dân cư") do not count against a figure's unit (`evidence.unit_translated`)
         ("How many party cells are there in residential areas of Tan Binh?", "229 chi bộ"),
