@@ -115,6 +115,7 @@ class SpanReader:
     PRECISION."""
 
     def __init__(self, base=None, tokenizer=None, weights: Path = WEIGHTS, precision: str = PRECISION):
+        self.bf16 = arithmetic.uses_bf16(precision)  # a bad setting is named before any loading
         try:
             import copy
 
@@ -141,7 +142,6 @@ class SpanReader:
             location = build(progress=False)
             tokenizer = AutoTokenizer.from_pretrained(str(location))
             base = XLMRobertaModel.from_pretrained(str(location), add_pooling_layer=False)
-        self.bf16 = arithmetic.uses_bf16(precision)
         self.info = json.loads(meta.get("info", "{}"))
         self.frozen = int(self.info["frozen_layers"])
         self.torch, self.tokenizer, self.base = torch, tokenizer, base
