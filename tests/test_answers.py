@@ -500,3 +500,20 @@ def test_a_span_that_opens_a_list_runs_to_its_end(assistant):
     answer = assistant.ask("Kết luận số 01-KL/TW tập trung thực hiện những nội dung nào?")
     head = answer.text.split(" [1]")[0]
     assert answer.found and "làm theo Bác" in head and "nêu gương" in head, answer.text
+
+
+def test_who_wrote_a_report_is_its_credit_line(assistant):
+    # 001 ends "Trọng Đạt" (page furniture after it is not content): the report's author
+    answer = assistant.ask("Who wrote the article about District 1?")
+    assert answer.found and answer.text.startswith("Trọng Đạt [1]"), answer.text
+    c = answer.citations[0]
+    text = assistant.source_text(c.source)
+    assert c.source == "001_98082b8cb4a9dbb2.txt" and text[c.quote_start : c.quote_end] == "Trọng Đạt"
+    # 004 ends without one: its speakers did not write it
+    assert not assistant.ask("Ai viết bài về quận Tân Bình?").found
+
+
+def test_a_credit_line_s_outlet_is_not_what_the_report_is_about(assistant):
+    # 003 ends "Nguyễn Lê - Hà Nội mới": Hà Nội is the newspaper's name, the figures are HCMC's
+    answer = assistant.ask("ha noi co bao nhieu thiet che khong gian van hoa ho chi minh")
+    assert not answer.found, answer.text

@@ -5,6 +5,7 @@ import pytest
 from rag import EmptyCorpusError
 from rag.ingest.boilerplate import content_spans
 from rag.ingest.chunking import ChunkSettings, chunk_document
+from rag.ingest.credit import credit_span
 from rag.ingest.loader import load
 from rag.language.normalize import nfc
 
@@ -30,6 +31,16 @@ def test_seed_boilerplate_is_left_out_without_moving_offsets():
             assert furniture not in kept
         for a, b in zip(kept, kept[1:]):
             assert a != b  # a caption printed twice is kept once
+
+
+def test_seed_reports_credit_lines():
+    # the three seeds that end with their author's name, one with its outlet; the other two end
+    # with a sentence
+    credits = {}
+    for doc in load([SEEDS]).documents:
+        span = credit_span(doc.text, doc.spans)
+        credits[doc.source[:3]] = doc.text[span[0] : span[1]] if span else None
+    assert credits == {"000": None, "001": "Trọng Đạt", "002": "Thanh Thuy", "003": "Nguyễn Lê", "004": None}
 
 
 def test_caption_doubled_within_a_line_is_kept_once():

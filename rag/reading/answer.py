@@ -13,6 +13,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
 
+from rag.ingest.credit import (  # a report's credit line names its outlet, not its subject
+    about_text,
+    credit_span,
+)
 from rag.ingest.structure import locate  # page, OCR mark and heading path of a citation
 from rag.language.normalize import bigrams, fold, nfc, terms, tokens
 from rag.language.words import words
@@ -31,7 +35,7 @@ from rag.reading.evidence import (
     unit_translated,
     unit_translations,
 )
-from rag.reading.question import Question, drop_scale, find_phrase, named
+from rag.reading.question import Question, asks_author, drop_scale, find_phrase, named
 from rag.reading.subjects import LEVELS, TIERS, folded_words, key_written, places, tier_asked
 from rag.records import Answer, Citation, Document, Passage
 
@@ -294,9 +298,12 @@ def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) 
     >>> _numbers_present(analyse("Quận 1 có bao nhiêu phường năm 2021?"), ev, d)
     True
     """
-    text = documents[ev.passage.source].text
+    document = documents[ev.passage.source]
+    text = document.text
     context = text[max(0, ev.start - CONTEXT_CHARS) : ev.end]
-    if not _places_present(q, context, text[:OPENING_CHARS]) or not _named_in_document(q, text):
+    if not _places_present(q, context, text[:OPENING_CHARS]) or not _named_in_document(
+        q, about_text(document)
+    ):
         return False
     if not q.numbers:
         return True
@@ -395,7 +402,9 @@ def _counted_named_en(q: Question, ev: Evidence, documents: Mapping[str, Documen
 def _named_in_document(q: Question, document: str) -> bool:
     """A city or province the question names by name ("Hà Nội", "tỉnh Lâm Đồng", "Ho Chi Minh
     City"; those of `words.toml` `cities_provinces` too) is written somewhere in the evidence's document,
-    by name or by its initials ("TPHCM"): a report on one city does not answer for another.
+    by name or by its initials ("TPHCM"): a report on one city does not answer for another. The
+    caller passes what the document is about (`credit.about_text`): a credit line such as
+    "Nguyễn Lê - Hà Nội mới" names the outlet, not a subject.
 
     >>> from rag.reading.question import analyse
     >>> doc = "Là Quận trung tâm của TP Hồ Chí Minh, dân số 141.556 người; TPHCM có 10 phường."
@@ -659,6 +668,13 @@ def compose(
     question = q.text
     lang = "en" if q.lang == "en" else "vi"
     msg = MESSAGES[lang]
+    if asks_author(question):  # who wrote a report: its credit line says, or nothing here does
+        credited = _credit_evidence(passages, documents)
+        if credited is None:
+            return Answer(
+                question, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang
+            )
+        return _written(q, [credited], documents)
     reader.spans(passages[:SPAN_PASSAGES])  # read once; the re-ranker may have read them already
     evidence = reader.evidence(passages)
     dense = ENGLISH_DENSE or reader.span_model is None
@@ -757,7 +773,12 @@ def compose(
     others = _conflicts(q, best, evidence, documents)
     for ev in others:
         _merge_duplicates(ev, evidence)
-    chosen = [best] + others
+    return _written(q, [best] + others, documents)
+
+
+def _written(q: Question, chosen: list[Evidence], documents: Mapping[str, Document]) -> Answer:
+    """The answer's text and citations: each chosen sentence's short answer, then its quote."""
+    msg = MESSAGES["en" if q.lang == "en" else "vi"]
     heads = [f"{_short(ev, q)} [{n}]" for n, ev in enumerate(chosen, 1) if ev.candidate]
     head = (msg["differ"] if len(heads) > 1 else "") + "; ".join(heads)
     head = head + ". " if head else ""
@@ -770,7 +791,25 @@ def compose(
         if len(text) <= MAX_TEXT or budget < 40:
             break
         budget -= max(4, (len(text) - MAX_TEXT) // len(chosen))
-    return Answer(question, text[:MAX_TEXT], True, citations, kind=q.kind, lang=q.lang)
+    return Answer(q.text, text[:MAX_TEXT], True, citations, kind=q.kind, lang=q.lang)
+
+
+def _credit_evidence(passages: list[Passage], documents: Mapping[str, Document]) -> Evidence | None:
+    """For "who wrote the report?": the credit line of the best passage's document, its name
+    the candidate (rag/ingest/credit.py). None when that document ends without one."""
+    if not passages:
+        return None
+    top = passages[0]
+    document = documents[top.source]
+    span = credit_span(document.text, document.spans)
+    if span is None:
+        return None
+    start, line_end = span[0], document.spans[-1][1]
+    line = document.text[start:line_end]
+    name = document.text[start : span[1]]
+    passage = Passage(top.source, line, start, line_end, top.score)
+    candidate = extract.Candidate(name, fold(name).lower(), "", 0, len(name))
+    return Evidence(passage, 0, start, line_end, line, [], candidate=candidate)
 
 
 def _allowed(q: Question, evidence: list[Evidence], needs_candidate: bool) -> list[bool] | None:

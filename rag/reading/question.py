@@ -185,6 +185,22 @@ def who_is_named(text: str) -> bool:
     return len(found) == 1 and subject[found[0].start : found[0].end] == subject
 
 
+def asks_author(text: str) -> bool:
+    """The question asks who wrote a report: an author word and a report word (`words.toml`
+    `questions.author`, `questions.report`), with or without diacritics. "Who wrote the book?"
+    is not asked of a report's credit line.
+
+    >>> [asks_author(t) for t in ("Who wrote the article about District 1?", "ai viet bai nay", "Ai là tác giả bài hát?")]
+    [True, True, False]
+    """
+    folded = " ".join(fold(text).lower().split())
+    return any(_has(folded, c) for c in _AUTHOR_CUES) and any(_has(folded, w) for w in _REPORT_WORDS)
+
+
+_AUTHOR_CUES = tuple(fold(c).lower() for c in words("questions.author"))
+_REPORT_WORDS = tuple(fold(c).lower() for c in words("questions.report"))
+
+
 def answer_kind(text: str) -> str:
     """The answer type a question asks for.
 
