@@ -517,3 +517,11 @@ def test_a_credit_line_s_outlet_is_not_what_the_report_is_about(assistant):
     # 003 ends "Nguyễn Lê - Hà Nội mới": Hà Nội is the newspaper's name, the figures are HCMC's
     answer = assistant.ask("ha noi co bao nhieu thiet che khong gian van hoa ho chi minh")
     assert not answer.found, answer.text
+
+
+def test_an_english_head_before_a_number_is_the_opening_s_vietnamese_one(assistant):
+    # "District 1" is 000's opening "quận 1": the number the question writes after a head is
+    # compared by the head's level, not its word (it was declined, the pair ("1", "district")
+    # never matching ("1", "quan"))
+    answer = assistant.ask("Which three tasks does District 1 focus on under Conclusion 01-KL/TW?")
+    assert answer.found and "nêu gương" in answer.text.split(" [1]")[0], answer.text

@@ -289,8 +289,9 @@ def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) 
     >>> from rag.reading.question import analyse
     >>> d = {"r": Document("r", "Quận ủy quận 1 họp ngày 5/3.\n" + "x " * 200 + "Có 10 phường.", (), "")}
     >>> ev = Evidence(Passage("r", "Có 10 phường.", 429, 442), 0, 429, 442, "Có 10 phường.", [])
-    >>> [_numbers_present(analyse(t), ev, d) for t in ("Quận 1 có bao nhiêu phường?", "Quận 5 có bao nhiêu phường?")]
-    [True, False]
+    >>> asked = ("Quận 1 có bao nhiêu phường?", "Quận 5 có bao nhiêu phường?", "How many wards does District 1 have?")
+    >>> [_numbers_present(analyse(t), ev, d) for t in asked]
+    [True, False, True]
 
     A year or a quantity the question writes is its condition, not a place's name
     (PLACE_NUMBERS_ONLY): the evidence may write it otherwise, and the calibrated decision reads it.
@@ -308,10 +309,11 @@ def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) 
     if not q.numbers:
         return True
     near = {fold(w) for w in terms(context)}
-    opening = set(_number_pairs(text[:OPENING_CHARS]))
+    # A head is compared by its level, so an English question's "District 1" is the opening's "quận 1".
+    opening = {(n, LEVELS.get(w, w)) for n, w in _number_pairs(text[:OPENING_CHARS])}
     asked = dict(_number_pairs(q.text)[::-1])  # a number and the word before it in the question
-    required = [n for n in q.numbers if not PLACE_NUMBERS_ONLY or asked.get(n, "").lower() in LEVELS]
-    return all(n in near or (n in asked and (n, asked[n]) in opening) for n in required)
+    required = [n for n in q.numbers if not PLACE_NUMBERS_ONLY or asked.get(n, "") in LEVELS]
+    return all(n in near or (n in asked and (n, LEVELS.get(asked[n], asked[n])) in opening) for n in required)
 
 
 def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document]) -> bool:
