@@ -100,8 +100,16 @@ def tier_asked(question: str, named: Sequence[Place]) -> int | None:
 
 
 def _same_key(a: str, b: str) -> bool:
+    """Same words (one may run on), one the other's initials ("hcm"), or one the other's
+    syllables written together ("hanoi", "ha noi").
+
+    >>> [_same_key("hanoi", "ha noi"), _same_key("hcm", "ho chi minh"), _same_key("ha noi", "ha nam")]
+    [True, True, False]
+    """
     short, long = sorted((a.split(), b.split()), key=len)
     if long[: len(short)] == short:
+        return True
+    if len(short) == 1 and short[0] == "".join(long):
         return True
     return len(short) == 1 and len(long) > 1 and short[0] == "".join(w[0] for w in long)
 
@@ -114,9 +122,12 @@ def folded_words(text: str) -> str:
 def key_written(key: str, folded: str) -> bool:
     """A place's key is written in `folded` (`folded_words`) as words ("ho chi minh"), by its
     initials ending a word ("hcm", "tphcm"), or, a key of initials ("hcm"), as words with those
-    initials ("ho chi minh"): `_same_key` in running text.
+    initials ("ho chi minh"): `_same_key` in running text. A one-word key may be the text's
+    syllables written together, as English writes Vietnamese names ("Hanoi": "Hà Nội").
 
     >>> [key_written(k, folded_words("TP Hồ Chí Minh và TPHCM")) for k in ("ho chi minh", "hcm", "ha noi")]
+    [True, True, False]
+    >>> [key_written(k, folded_words("Thành phố Hà Nội, Sài Gòn")) for k in ("hanoi", "saigon", "hano")]
     [True, True, False]
     """
     if f" {key} " in folded:
@@ -124,6 +135,8 @@ def key_written(key: str, folded: str) -> bool:
     parts = key.split()
     if len(parts) > 1:
         return re.search(rf"{''.join(w[0] for w in parts)} ", folded) is not None
+    if re.search(rf" {' ?'.join(map(re.escape, key))} ", folded):
+        return True
     initials = r"\w* ".join(re.escape(ch) for ch in key)
     return 1 < len(key) <= 5 and re.search(rf" {initials}\w* ", folded) is not None
 
