@@ -525,3 +525,11 @@ def test_an_english_head_before_a_number_is_the_opening_s_vietnamese_one(assista
     # never matching ("1", "quan"))
     answer = assistant.ask("Which three tasks does District 1 focus on under Conclusion 01-KL/TW?")
     assert answer.found and "nêu gương" in answer.text.split(" [1]")[0], answer.text
+
+
+def test_an_english_question_may_write_vietnamese_names_with_their_marks(assistant):
+    # read as Vietnamese because it had marks, it was declined in Vietnamese
+    answer = assistant.ask("How many party members does Tân Bình have?")
+    assert answer.lang == "en" and answer.found and answer.text.startswith("12.554 đảng viên"), answer.text
+    declined = assistant.ask("How many party members does Quận 3 have?")
+    assert not declined.found and "documents" in declined.text, declined.text

@@ -128,9 +128,24 @@ def language(text: str) -> str:
     'en'
     >>> language("what were Baden-Powell's books about?"), language("Baden-Powell viet sach ve gi?")
     ('en', 'vi-noaccent')
+
+    An English question may write Vietnamese names with their marks: only its capitalised words
+    carry marks, and the rest reads as English.
+
+    >>> language("How many party members does Tân Bình have?"), language("Tô Thị Bích Châu là ai?")
+    ('en', 'vi')
     """
     if has_diacritics(text):
-        return "vi"
+        marked = [w for w in _WORD.findall(text) if has_diacritics(w)]
+        if any(not w[0].isupper() for w in marked):
+            return "vi"
+        rest = " ".join(w for w in _WORD.findall(text) if not has_diacritics(w))
+        return "en" if _unaccented_language(rest) == "en" else "vi"
+    return _unaccented_language(text)
+
+
+def _unaccented_language(text: str) -> str:
+    """ "en" or "vi-noaccent", for a text without marks (`language`)."""
     words = [w.lower() for w in terms(text)]
     english = sum(w in _ENGLISH for w in words)
     if (english >= 2 and english >= ENGLISH_WORD_SHARE * len(words)) or (english and len(words) <= 3):
