@@ -533,3 +533,24 @@ def test_an_english_question_may_write_vietnamese_names_with_their_marks(assista
     assert answer.lang == "en" and answer.found and answer.text.startswith("12.554 đảng viên"), answer.text
     declined = assistant.ask("How many party members does Quận 3 have?")
     assert not declined.found and "documents" in declined.text, declined.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # the seeds name the city's Ban Tuyên giáo head and Tân Bình's Ban Tổ chức deputy head, no
+        # Ban Dân vận head: "Phan Nguyễn Như Khuê (Trưởng Ban Tuyên giáo …)" and "Tân Bình" were given
+        "Ai là Trưởng Ban Dân vận Thành ủy?",
+        "Who heads the HCMC Party Committee's Mass Mobilization Commission?",
+    ],
+)
+def test_a_commission_s_head_is_that_commission_s(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.found, answer.text
+
+
+def test_a_commission_s_deputy_head_is_found_in_english(assistant):
+    answer = assistant.ask(
+        "Who is the deputy head of the Tan Binh District Party Committee's Organization Commission?"
+    )
+    assert answer.found and answer.text.startswith("Nguyễn Thị Hồng Tiến"), answer.text

@@ -416,6 +416,12 @@ def role_fit(q: Question, person: extract.Candidate) -> bool | None:
     >>> q = analyse("Ai là Bí thư Thành ủy TP.HCM?")
     >>> [role_fit(q, c) for c in extract.people("Có Lê Thị A, Ủy viên Thường vụ Thành ủy, Bí thư Quận ủy Quận 1 dự.")]
     [False]
+
+    A commission's head is the asked commission's ("Trưởng Ban Dân vận"), when the role names one:
+
+    >>> s = "Trưởng Ban Tuyên giáo Thành ủy Trần Văn B và Trưởng Ban Dân vận Thành ủy Lê Văn C dự."
+    >>> [role_fit(analyse("Ai là Trưởng Ban Dân vận Thành ủy?"), c) for c in extract.people(s)]
+    [False, True]
     """
     written = extract.written_role(person)
     if not plain_words(written) or not q.role:
@@ -434,6 +440,9 @@ def _clause_fit(q: Question, written: str, asked: int | None) -> bool:
     bodies = [w for o in offices for w in o["written"] if find_phrase(role, w)]
     if q.office and bodies and not set(bodies) & set(q.office):
         return False  # the office of another body ("Quận ủy" for "Thành ủy")
+    commissions = [w for c in roles()["commissions"] for w in c["written"] if find_phrase(role, w)]
+    if q.commission and commissions and not set(commissions) & set(q.commission):
+        return False  # another commission's head ("Trưởng ban Tuyên giáo" for the Ban Dân vận)
     if asked is not None:
         held = {TIERS[o["level"]] for o in offices if "level" in o} | {
             TIERS[p.level] for p in places(written)
@@ -469,10 +478,14 @@ def names_office(q: Question, sentence: str) -> bool:
     >>> q = analyse("Who is the mayor of Hanoi?")
     >>> names_office(q, "Nguyễn Lê - Hà Nội mới"), names_office(q, "Chủ tịch UBND Hà Nội Trần Sỹ Thanh dự.")
     (False, True)
+    >>> names_office(analyse("Ai là Trưởng Ban Dân vận Thành ủy?"), "Phó Trưởng Ban Tổ chức Quận ủy cho biết.")
+    False
     """
     if not q.role:
         return True
     words = plain_words(sentence)
+    if q.commission and not any(find_phrase(words, w) for w in q.commission):
+        return False  # "Trưởng ban" written, of another commission
     return any(find_phrase(words, head) for head in q.role)
 
 

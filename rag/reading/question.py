@@ -88,6 +88,7 @@ class Question:
     # ("Tổng Bí thư", "General Secretary"), "" for the office itself (rag/data/roles.json "ranks").
     rank: str = ""
     office: tuple[str, ...] = ()  # the body it belongs to, as written in a role ("thanh uy")
+    commission: tuple[str, ...] = ()  # the body's commission a "Trưởng ban" heads ("tuyen giao")
     figures: tuple[tuple[str, str], ...] = ()  # its figures' values and units: ("12", "thang")
     places: tuple[Place, ...] = ()  # the places it names ("Ho Chi Minh City"): a figure must be theirs
     written: tuple[tuple[str, str], ...] = ()  # its content syllables, folded and as written (lower case)
@@ -395,6 +396,19 @@ def asked_role(text: str) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
     return (), "", ()
 
 
+def asked_commission(text: str) -> tuple[str, ...]:
+    """How a role writes the Party committee's commission the question names (`roles.json`
+    "commissions"), or () when it names none.
+
+    >>> asked_commission("Ai là Trưởng Ban Dân vận Thành ủy?"), asked_commission("Who heads the city's Propaganda Department?")
+    (('dan van',), ('tuyen giao',))
+    """
+    words = plain_words(text)
+    return next(
+        (tuple(c["written"]) for c in roles()["commissions"] if any(_has(words, w) for w in c["cues"])), ()
+    )
+
+
 def _together(words: str, groups) -> re.Match | None:
     """The first group's match when every group of phrases has one somewhere in `words`
     (`roles.json` "together": "Who heads the city's Propaganda Department?").
@@ -446,6 +460,7 @@ def analyse(text: str) -> Question:
         role=role,
         rank=rank,
         office=office,
+        commission=asked_commission(text) if role else (),
         figures=tuple((c.value, c.unit) for c in figures_in(text)),
         places=tuple(asked_places(text)),
         written=tuple(dict.fromkeys((f, w.lower()) for w, f, k in zip(written, words, keep) if k)),
