@@ -488,6 +488,8 @@ def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, questio
         # stop 22. 001's "Tô Thị Bích Châu, Ủy viên Thường vụ Thành ủy, Bí thư Quận ủy Quận 1" is
         # the District's secretary: each office of a role is read with its own body
         "Ai là Bí thư Thành ủy TP.HCM?",
+        # stop 36. 000 gives the budget's yearly growth, 15,83%: a share, no amount in "tỷ đồng"
+        "Năm 2023 quận 1 thu ngân sách được bao nhiêu tỷ đồng?",
     ],
 )
 def test_a_place_or_thing_the_seeds_do_not_write_is_not_answered_for(assistant, question):

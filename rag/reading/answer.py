@@ -325,7 +325,8 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
     first UNIT_HEAD words as a phrase, or its first word as some figure's unit): then a figure in
     another unit may still count it. "Quận 1 có bao nhiêu bệnh viện?" is not answered "6.949 đảng
     viên" from a report that never writes "bệnh viện". English questions are judged only with
-    UNIT_NAMED 2, through their asked words' translations (`_counted_named_en`).
+    UNIT_NAMED 2, through their asked words' translations (`_counted_named_en`). A percentage
+    answers a question that asks a unit only when it asks a share too ("tỷ lệ", "what percentage").
 
     >>> from rag.reading.question import analyse
     >>> d = {"r": Document("r", "Quận 1 có 6.949 đảng viên, 30 người và dịch bệnh.", (), "")}
@@ -348,9 +349,17 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
     >>> asked = ("Quận 1 có bao nhiêu hộ gia đình?", "Quận 1 có bao nhiêu trường?", "Quận 1 có bao nhiêu phường?", "Quận 1 có bao nhiêu đơn vị hành chính?")
     >>> [_counted_named(analyse(t), ev, d) for t in asked]
     [False, False, True, True]
+    >>> d = {"r": Document("r", "Thu ngân sách tăng bình quân 15,83% năm.", (), "")}
+    >>> ev = Evidence(Passage("r", d["r"].text, 0, 40), 0, 0, 40, d["r"].text, [])
+    >>> ev.candidate = extract.numbers(d["r"].text)[0]  # 15,83%
+    >>> asked = ("Quận 1 thu ngân sách được bao nhiêu tỷ đồng?", "Thu ngân sách tăng bao nhiêu phần trăm?", "How many dong of revenue?")
+    >>> [_counted_named(analyse(t), ev, d) for t in asked]
+    [False, True, False]
     """
     if q.kind != "number" or not q.unit or q.measure or ev.candidate is None:
         return True
+    if ev.candidate.unit == "%" and not q.wants_percent:
+        return False  # a share is no amount of what is asked ("15,83%" for "bao nhiêu tỷ đồng")
     if q.lang == "en":
         return UNIT_NAMED != 2 or _counted_named_en(q, ev, documents)
     # 2: what is counted, past its scale and before a name ("triệu bản", "người Úc": `counted_head`)
