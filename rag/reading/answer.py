@@ -326,7 +326,8 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
     another unit may still count it. "Quận 1 có bao nhiêu bệnh viện?" is not answered "6.949 đảng
     viên" from a report that never writes "bệnh viện". English questions are judged only with
     UNIT_NAMED 2, through their asked words' translations (`_counted_named_en`). A percentage
-    answers a question that asks a unit only when it asks a share too ("tỷ lệ", "what percentage").
+    answers a question that asks an amount ("bao nhiêu tỷ đồng", `_asks_amount`) only when it
+    asks a share too ("tỷ lệ", "what percentage"); "bao nhiêu người" may be "10% dân số".
 
     >>> from rag.reading.question import analyse
     >>> d = {"r": Document("r", "Quận 1 có 6.949 đảng viên, 30 người và dịch bệnh.", (), "")}
@@ -352,14 +353,14 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
     >>> d = {"r": Document("r", "Thu ngân sách tăng bình quân 15,83% năm.", (), "")}
     >>> ev = Evidence(Passage("r", d["r"].text, 0, 40), 0, 0, 40, d["r"].text, [])
     >>> ev.candidate = extract.numbers(d["r"].text)[0]  # 15,83%
-    >>> asked = ("Quận 1 thu ngân sách được bao nhiêu tỷ đồng?", "Thu ngân sách tăng bao nhiêu phần trăm?", "How many dong of revenue?")
+    >>> asked = ("Quận 1 thu ngân sách được bao nhiêu tỷ đồng?", "Thu ngân sách tăng bao nhiêu phần trăm?", "How many billion dong of revenue?", "Có bao nhiêu người nộp?")
     >>> [_counted_named(analyse(t), ev, d) for t in asked]
-    [False, True, False]
+    [False, True, False, True]
     """
     if q.kind != "number" or not q.unit or q.measure or ev.candidate is None:
         return True
-    if ev.candidate.unit == "%" and not q.wants_percent:
-        return False  # a share is no amount of what is asked ("15,83%" for "bao nhiêu tỷ đồng")
+    if ev.candidate.unit == "%" and not q.wants_percent and _asks_amount(q):
+        return False  # a share is no amount ("15,83%" for "bao nhiêu tỷ đồng")
     if q.lang == "en":
         return UNIT_NAMED != 2 or _counted_named_en(q, ev, documents)
     # 2: what is counted, past its scale and before a name ("triệu bản", "người Úc": `counted_head`)
@@ -384,6 +385,19 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
     if f" {' '.join(asked[:UNIT_HEAD])} " in written:
         return True
     return re.search(rf"\d {re.escape(asked[0])} ", written) is not None
+
+
+def _asks_amount(q: Question) -> bool:
+    """The question asks an amount: the first word of its asked unit past a magnitude is a unit of
+    money, length, mass, area or volume (`words.toml` `answers.amount_units`)."""
+    unit = [w for w in q.unit if w not in _MAGNITUDE_WORDS]
+    return bool(unit) and unit[0] in _AMOUNT_UNITS
+
+
+_AMOUNT_UNITS = frozenset(fold(w).lower() for w in words("answers.amount_units"))
+_MAGNITUDE_WORDS = frozenset(
+    fold(w).lower() for w in words("answers.magnitudes") + words("answers.english_magnitudes")
+)
 
 
 def _counted_named_en(q: Question, ev: Evidence, documents: Mapping[str, Document]) -> bool:
