@@ -498,6 +498,9 @@ def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, questio
         # Bình" were given
         "Ai là Trưởng Ban Dân vận Thành ủy?",
         "Who heads the HCMC Party Committee's Mass Mobilization Commission?",
+        # stop 36. 002 names a coming conference ("Hội nghị văn hóa thành phố sắp tới") and never
+        # dates it: the sentence that names it was given for "when"
+        "Hội nghị văn hóa thành phố sẽ được tổ chức vào ngày nào?",
     ],
 )
 def test_a_place_or_thing_the_seeds_do_not_write_is_not_answered_for(assistant, question):

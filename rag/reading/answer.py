@@ -794,6 +794,10 @@ def compose(
             best.candidate = None  # no time ("Quận 1" for "khi nào"): the sentence is the answer
     elif best.candidate is None and q.kind in SPAN_KINDS:
         best.candidate = answer_span(best.text, q)
+    if q.kind == "date" and best.candidate is None and not best.listed and not extract.dates(best.text):
+        # A "when" the chosen sentence gives no date for (a meeting "sắp tới", a session named
+        # and never dated): the sentence does not answer it.
+        return Answer(question, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang)
     _merge_duplicates(best, evidence)
     others = _conflicts(q, best, evidence, documents)
     for ev in others:
