@@ -692,14 +692,9 @@ def compose(
     q = reader.question
     question = q.text
     lang = "en" if q.lang == "en" else "vi"
-    msg = MESSAGES[lang]
     if asks_author(question):  # who wrote a report: its credit line says, or nothing here does
         credited = _credit_evidence(passages, documents)
-        if credited is None:
-            return Answer(
-                question, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang
-            )
-        return _written(q, [credited], documents)
+        return _written(q, [credited], documents) if credited is not None else _declined(q, passages)
     reader.spans(passages[:SPAN_PASSAGES])  # read once; the re-ranker may have read them already
     evidence = reader.evidence(passages)
     dense = ENGLISH_DENSE or reader.span_model is None
@@ -783,7 +778,7 @@ def compose(
     else:
         found = best is not None and best.coverage >= threshold and _numbers_present(q, best, documents)
     if not found:
-        return Answer(question, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang)
+        return _declined(q, passages)
 
     listed = with_list(best) if best.candidate is None else None
     if listed is not None:  # what follows the colon answers
@@ -797,12 +792,18 @@ def compose(
     if q.kind == "date" and best.candidate is None and not best.listed and not extract.dates(best.text):
         # A "when" the chosen sentence gives no date for (a meeting "sắp tới", a session named
         # and never dated): the sentence does not answer it.
-        return Answer(question, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang)
+        return _declined(q, passages)
     _merge_duplicates(best, evidence)
     others = _conflicts(q, best, evidence, documents)
     for ev in others:
         _merge_duplicates(ev, evidence)
     return _written(q, [best] + others, documents)
+
+
+def _declined(q: Question, passages: list[Passage]) -> Answer:
+    """ "Not in the documents", in the question's language, with the closest passages."""
+    msg = MESSAGES["en" if q.lang == "en" else "vi"]
+    return Answer(q.text, msg["not_found"], False, [], related=passages[:3], kind=q.kind, lang=q.lang)
 
 
 def _written(q: Question, chosen: list[Evidence], documents: Mapping[str, Document]) -> Answer:
