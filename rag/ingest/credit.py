@@ -16,7 +16,7 @@ from rag.records import Document
 NAME_WORDS = (2, 4)  # a personal name's words, written each with a capital
 OUTLET_WORDS = 6  # at most, after the dash
 _DASH = re.compile(r"\s+[-–—]\s+")
-_NAME_WORD = re.compile(r"[^\W\d_][^\W\d_]*")
+_NAME_WORD = re.compile(r"[^\W\d_]+")  # letters only
 
 
 def credit_span(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[int, int] | None:

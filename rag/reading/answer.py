@@ -390,14 +390,12 @@ def _counted_named(q: Question, ev: Evidence, documents: Mapping[str, Document])
 def _asks_amount(q: Question) -> bool:
     """The question asks an amount: the first word of its asked unit past a magnitude is a unit of
     money, length, mass, area or volume (`words.toml` `answers.amount_units`)."""
-    unit = [w for w in q.unit if w not in _MAGNITUDE_WORDS]
+    unit = drop_scale([w for w in q.unit if w not in _ENGLISH_MAGNITUDES])
     return bool(unit) and unit[0] in _AMOUNT_UNITS
 
 
 _AMOUNT_UNITS = frozenset(fold(w).lower() for w in words("answers.amount_units"))
-_MAGNITUDE_WORDS = frozenset(
-    fold(w).lower() for w in words("answers.magnitudes") + words("answers.english_magnitudes")
-)
+_ENGLISH_MAGNITUDES = frozenset(words("answers.english_magnitudes"))  # drop_scale reads the Vietnamese
 
 
 def _counted_named_en(q: Question, ev: Evidence, documents: Mapping[str, Document]) -> bool:

@@ -137,10 +137,10 @@ def language(text: str) -> str:
     ('en', 'vi')
     """
     if has_diacritics(text):
-        marked = [w for w in _WORD.findall(text) if has_diacritics(w)]
-        if any(not w[0].isupper() for w in marked):
+        split = [(w, has_diacritics(w)) for w in _WORD.findall(text)]
+        if any(marked and not w[0].isupper() for w, marked in split):
             return "vi"
-        rest = " ".join(w for w in _WORD.findall(text) if not has_diacritics(w))
+        rest = " ".join(w for w, marked in split if not marked)
         return "en" if _unaccented_language(rest) == "en" else "vi"
     return _unaccented_language(text)
 
