@@ -130,17 +130,22 @@ def language(text: str) -> str:
     >>> language("what were Baden-Powell's books about?"), language("Baden-Powell viet sach ve gi?")
     ('en', 'vi-noaccent')
 
-    An English question may write Vietnamese names with their marks: only its capitalised words
-    carry marks, and the rest reads as English.
+    An English question may write Vietnamese names with their marks: its marked words are all
+    capitalised or written between two capitalised words past the first ("the Cột cờ Thủ Ngữ
+    pages"; a question's first word is capitalised anyway), and the rest reads as English.
 
     >>> language("How many party members does Tân Bình have?"), language("Tô Thị Bích Châu là ai?")
     ('en', 'vi')
+    >>> language("How many minutes did the videos on the Cột cờ Thủ Ngữ pages get?")
+    'en'
     """
     if has_diacritics(text):
-        split = [(w, has_diacritics(w)) for w in _WORD.findall(text)]
-        if any(marked and not w[0].isupper() for w, marked in split):
-            return "vi"
-        rest = " ".join(w for w, marked in split if not marked)
+        found = _WORD.findall(text)
+        capital = [w[0].isupper() for w in found] + [False]
+        for i, w in enumerate(found):
+            if has_diacritics(w) and not (capital[i] or (i > 1 and capital[i - 1] and capital[i + 1])):
+                return "vi"
+        rest = " ".join(w for w in found if not has_diacritics(w))
         return "en" if _unaccented_language(rest) == "en" else "vi"
     return _unaccented_language(text)
 
@@ -238,7 +243,7 @@ def answer_kind(text: str) -> str:
             return kind
         if kind == "date" and (_DATE_LAST.search(folded) or _OPENS_DATE.match(folded)):
             return kind
-        if kind == "number" and _asks_how_many(text):
+        if kind == "number" and (_asks_how_many(text) or _COUNT_CUE.search(folded)):
             return kind
     if asked_measure(text):  # "Dân số quận 1?", "What is the population of …": a figure in its units
         return "number"
@@ -470,7 +475,11 @@ def analyse(text: str) -> Question:
 # 1: an English "how many" counts up to its first plural noun (`_english_plural`); 0: up to a unit
 # end or four words, as before stop 32 ("how many people live in": "people live").
 ENGLISH_PLURAL_END = 1
-_COUNT_CUE = re.compile(r"(?<!\w)(?:bao nhieu|how many|how much|number of)\s+([^?.,;!]*)")
+# "What is the (current) total (number of) …" asks a figure as "how many" does.
+_COUNT_CUE = re.compile(
+    r"(?<!\w)(?:bao nhieu|how many|how much|number of"
+    r"|what(?: is|'s| was) the (?:\w+ )?total(?: (?:number|amount) of)?)\s+([^?.,;!]*)"
+)
 # A question is read folded, but a word that ends the unit is known by its marks when it has
 # them: "cơ quan" folds like "có quan", and "bao nhiêu cơ quan ngoại giao" asks for bodies,
 # while "bao nhiêu đảng viên có …" ends at "có". A word typed without marks ("co") ends it as
