@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -29,6 +29,7 @@ from rag.reading.evidence import (
     candidates,
     content_translated,
     counted_level,
+    predicate_unwritten,
     split_sentences,
     unit_match,
     unit_phrases,
@@ -36,7 +37,16 @@ from rag.reading.evidence import (
     unit_translations,
 )
 from rag.reading.question import Question, asks_author, drop_scale, find_phrase, named
-from rag.reading.subjects import LEVELS, TIERS, folded_words, key_written, places, tier_asked
+from rag.reading.subjects import (
+    LEVELS,
+    TIERS,
+    Place,
+    folded_words,
+    key_written,
+    places,
+    subject_places,
+    tier_asked,
+)
 from rag.records import Answer, Citation, Document, Passage
 
 CANDIDATES = 8  # passages read for evidence
@@ -58,6 +68,13 @@ UNIT_LEXICAL = 1.0
 # overrode the choice: tune MLQA en answers 125 -> 130 of 216 without it, check 101 -> 102.
 UNIT_ACROSS = 0
 CONTEXT_CHARS = 300  # text before a sentence that still counts as its context
+# 1: a "how many" whose predicate ("bị kỷ luật", "were disciplined") the evidence and its context
+# never write is declined (`evidence.predicate_unwritten`): the figure is the whole's. 0: off.
+PREDICATE_WRITTEN = 1
+# A place a document names this many times or more (the most of its level) is what it is about
+# (`subjects.subject_places`): named in the question, it need not be written near the evidence, and
+# another city named there is not "thành phố". 0: the opening alone says what a document is about.
+SUBJECT_MENTIONS = 3
 OPENING_CHARS = 300  # a document's opening, where it names what it is about (0: not read)
 # 1: a "how many" whose counted thing ("bao nhiêu bệnh viện") its evidence's document never
 # writes is not answered with a figure of another unit ("6.949 đảng viên"; `_counted_named`).
@@ -277,6 +294,11 @@ def _unit_fit(q: Question, unit: str) -> float:
 PLACE_NUMBERS_ONLY = 1
 
 
+def _context(ev: Evidence, documents: Mapping[str, Document]) -> str:
+    """The evidence sentence and the CONTEXT_CHARS of its document before it."""
+    return documents[ev.passage.source].text[max(0, ev.start - CONTEXT_CHARS) : ev.end]
+
+
 def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) -> bool:
     r"""Numbers named in the question ("quận 3") must be written near the evidence, and the
     places it names where `_places_present` and `_named_in_document` say.
@@ -301,9 +323,13 @@ def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) 
     """
     document = documents[ev.passage.source]
     text = document.text
-    context = text[max(0, ev.start - CONTEXT_CHARS) : ev.end]
-    if not _places_present(q, context, text[:OPENING_CHARS]) or not _named_in_document(
-        q, about_text(document)
+    context = _context(ev, documents)
+    about = about_text(document)
+    subjects = _subjects(about) if SUBJECT_MENTIONS else []
+    if (
+        not _places_present(q, context, text[:OPENING_CHARS], subjects)
+        or not _named_in_document(q, about)
+        or not _city_near(q, context, subjects)
     ):
         return False
     if not q.numbers:
@@ -311,6 +337,7 @@ def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) 
     near = {fold(w) for w in terms(context)}
     # A head is compared by its level, so an English question's "District 1" is the opening's "quận 1".
     opening = {(n, LEVELS.get(w, w)) for n, w in _number_pairs(text[:OPENING_CHARS])}
+    opening |= {(p.key, p.level) for p in subjects}  # what the document is about, named throughout
     asked = dict(_number_pairs(q.text)[::-1])  # a number and the word before it in the question
     required = [n for n in q.numbers if not PLACE_NUMBERS_ONLY or asked.get(n, "") in LEVELS]
     return all(n in near or (n in asked and (n, LEVELS.get(asked[n], asked[n])) in opening) for n in required)
@@ -450,7 +477,36 @@ _LISTED_PLACES = tuple(fold(n).lower() for n in words("cities_provinces"))
 _document_words = lru_cache(maxsize=64)(folded_words)
 
 
-def _places_present(q: Question, near: str, opening: str) -> bool:
+def _subjects(about: str) -> list[Place]:
+    return subject_places(about, SUBJECT_MENTIONS)
+
+
+_subjects = lru_cache(maxsize=64)(_subjects)  # a document's places are read once for all questions
+
+
+def _city_near(q: Question, near: str, subjects: Sequence[Place]) -> bool:
+    """A city or province the question names by name is written in the evidence's context when its
+    document is about another one (`subject_places`): there "thành phố" is that one. Asked about
+    Thủ Đức, a report on Hồ Chí Minh City that names Thủ Đức under a photo does not answer.
+
+    >>> from rag.reading.question import analyse
+    >>> hcm = subject_places("TP.HCM họp. Thành phố Hồ Chí Minh có 255.576 đảng viên. TP.HCM …")
+    >>> q = analyse("Thành phố Thủ Đức có bao nhiêu đảng viên?")
+    >>> _city_near(q, "Toàn thành phố có 255.576 đảng viên.", hcm), _city_near(q, "Thành phố Thủ Đức có 9 phường.", hcm)
+    (False, True)
+    >>> _city_near(analyse("TP.HCM có bao nhiêu đảng viên?"), "Toàn thành phố có 255.576 đảng viên.", hcm)
+    True
+    """
+    wide = [p for p in subjects if p.level in ("city", "province")]
+    asked = [p for p in q.places if p.level in ("city", "province") and not p.key.isdigit()]
+    others = [a for a in asked if wide and not any(a.same(p) for p in wide)]
+    if not others:
+        return True
+    written, words_ = places(near), folded_words(near)
+    return all(any(a.same(w) for w in written) or key_written(a.key, words_) for a in others)
+
+
+def _places_present(q: Question, near: str, opening: str, subjects: Sequence[Place] = ()) -> bool:
     """A district or ward the question names by name ("quận Tân Bình", "Tan Binh District") is
     written in the evidence's context `near` or in its document's `opening`, as a number is
     (`_numbers_present`): a city-wide sentence does not answer for one of its districts. A city
@@ -466,7 +522,7 @@ def _places_present(q: Question, near: str, opening: str) -> bool:
     asked = [p for p in q.places if p.level in ("district", "ward") and not p.key.isdigit()]
     if not asked:
         return True
-    written = places(near) + places(opening)
+    written = places(near) + places(opening) + list(subjects)
     words_ = f"{folded_words(near)} {folded_words(opening)}"  # "Xã đảo Thạnh An": the name as words
     return all(any(a.same(w) for w in written) or key_written(a.key, words_) for a in asked)
 
@@ -771,6 +827,8 @@ def compose(
         found = False
     elif UNIT_NAMED and best is not None and not _counted_named(q, best, documents):
         found = False  # what is counted is never written there: the figure counts something else
+    elif PREDICATE_WRITTEN and best is not None and predicate_unwritten(q, _context(best, documents)):
+        found = False  # "bao nhiêu đảng viên bị kỷ luật" and a total that says nothing of it
     elif CALIBRATED:
         found = best is not None and bool(features["numbers_present"]) and abstention.holds_answer(features)
     else:
@@ -783,7 +841,7 @@ def compose(
         best = listed
     elif best.candidate is None and best.span is not None and best.span_belief >= SPAN_ANSWER_BELIEF:
         best.candidate = _span_candidate(best)
-        if q.kind == "date" and not says_when(best.candidate.text):
+        if q.kind == "date" and not says_when(best.candidate.text, _asks_day(q)):
             best.candidate = None  # no time ("Quận 1" for "khi nào"): the sentence is the answer
     elif best.candidate is None and q.kind in SPAN_KINDS:
         best.candidate = answer_span(best.text, q)
@@ -852,14 +910,25 @@ def _allowed(q: Question, evidence: list[Evidence], needs_candidate: bool) -> li
     return None
 
 
-def says_when(text: str) -> bool:
-    """`text` gives a time: a date, or a word of time (`words.toml` `answers.time_words`).
+def says_when(text: str, day: bool = False) -> bool:
+    """`text` gives a time: a date, or a word of time (`words.toml` `answers.time_words`); only a
+    date when a `day` is asked ("vào ngày nào").
 
     >>> says_when("ngay cả rất sớm"), says_when("tháng 5/2021"), says_when("Quận 1")
     (True, True, False)
+    >>> says_when("thời gian qua"), says_when("thời gian qua", day=True), says_when("ngày 31 tháng 8", day=True)
+    (True, False, True)
     """
+    if extract.dates(text):
+        return True
     written = " ".join(nfc(text).lower().split())
-    return bool(extract.dates(text)) or any(find_phrase(written, w) for w in words("answers.time_words"))
+    return not day and any(find_phrase(written, w) for w in words("answers.time_words"))
+
+
+def _asks_day(q: Question) -> bool:
+    """The question asks a calendar day (`words.toml` `answers.day_asked`), typed with marks or not."""
+    folded = " ".join(fold(q.text).lower().split())
+    return any(find_phrase(folded, fold(cue).lower()) for cue in words("answers.day_asked"))
 
 
 def span_shares(scores: list[float | None], temperature: float = 1.0) -> list[float]:

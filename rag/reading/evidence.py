@@ -821,6 +821,49 @@ def _predicate_after(q: Question, text: str, total: extract.Candidate) -> bool:
     return bool(done & {fold(w).lower() for w in terms(text[total.end :])})
 
 
+def predicate_unwritten(q: Question, context: str) -> bool:
+    """Whether a Vietnamese "how many" question says what its counted subject did (its words after
+    the last of `words.toml` `answers.predicate_opens`, up to a word that ends a unit, "trong" or
+    "tại" opening a condition, past what it counts, the places it names and figures: "bị kỷ
+    luật", "đã bị bắt giữ làm tù binh") and `context` (the evidence sentence and what precedes
+    it) writes none of them: then the sentence's figure is of the whole, not of the part asked.
+
+    >>> from rag.reading.question import analyse
+    >>> s = "Đảng bộ quận Tân Bình hiện có 12.554 đảng viên."
+    >>> asked = ("Quận Tân Bình có bao nhiêu đảng viên bị kỷ luật trong năm 2022?",
+    ...          "Quận Tân Bình có bao nhiêu đảng viên?", "Bao nhiêu đảng viên đã tham gia học tập?")
+    >>> [predicate_unwritten(analyse(t), s) for t in asked]
+    [True, False, True]
+    >>> predicate_unwritten(analyse(asked[2]), "Có 6.551 đảng viên đã tham gia học tập.")
+    False
+    >>> predicate_unwritten(analyse("Bao nhiêu người đã bị bắt giữ làm tù binh?"), "15.000 binh sĩ trở thành tù binh.")
+    False
+    """
+    if q.kind != "number" or q.lang == "en":
+        return False
+    written = [w.lower() for w in terms(q.text)]
+    opened = [i for i, w in enumerate(written) if w in _predicate_opens()]
+    if not opened:
+        return False
+    named = {w for p in q.places for w in fold(p.text).lower().split()}
+    content, said = set(q.content), []
+    for w in written[opened[-1] + 1 :]:
+        if w in _UNIT_ENDS or w[0].isdigit():
+            break
+        w = fold(w)
+        if w in content and w not in q.unit and w not in named:
+            said.append(w)
+    return bool(said) and not set(said) & {fold(w).lower() for w in terms(context)}
+
+
+_UNIT_ENDS = frozenset(word_list("unit_ends.both"))  # as written: "của", "trong", "tại"
+
+
+@lru_cache(maxsize=1)
+def _predicate_opens() -> frozenset[str]:
+    return frozenset(word_list("answers.predicate_opens"))  # as written: "đang" is no "đảng"
+
+
 def part_asked(q: Question, text: str, total: extract.Candidate) -> bool | None:
     """Whether the question asks what a total's part did, as the sentence says it after the
     total (its words past one of `words.toml` `answers.predicate_marks`): True when the question

@@ -307,6 +307,37 @@ def place_near(text: str, at: int, level: str, sentence: tuple[int, int], found:
     return earlier[-1] if earlier else None
 
 
+def subject_places(text: str, at_least: int = 3) -> list[Place]:
+    """The places a document is about: of each level, the one it names most often, when it names
+    it `at_least` times (its mentions by name or initials together). A report on quận 1 names it
+    throughout and says "the district" between; a place named once or twice is mentioned, not its
+    subject ("(thành phố Thủ Đức)" under a photo of a report on the whole city).
+
+    >>> text = "Quận 1 có 10 phường. Quận ủy quận 1 họp ở TP.HCM. Đảng bộ Quận 1 có 6.949 đảng viên."
+    >>> [(p.level, p.key) for p in subject_places(text)]
+    [('district', '1')]
+    >>> subject_places("Quận 1 họp. Quận 3 họp."), subject_places("Quận 1, quận 3, quận 1, quận 3, quận 1, quận 3.")
+    ([], [])
+    """
+    groups: list[list[Place]] = []
+    for place in places(text):
+        group = next((g for g in groups if g[0].same(place)), None)
+        if group is None:
+            groups.append([place])
+        else:
+            group.append(place)
+    most: dict[str, int] = {}
+    for group in groups:
+        most[group[0].level] = max(most.get(group[0].level, 0), len(group))
+    return [  # one per level: two named as often leave it open
+        group[0]
+        for group in groups
+        if len(group) >= at_least
+        and len(group) == most[group[0].level]
+        and sum(len(g) == len(group) and g[0].level == group[0].level for g in groups) == 1
+    ]
+
+
 _SPECIFIC = {"ward": 0, "district": 1, "city": 2, "province": 3}  # a ward is in a district, …
 
 
