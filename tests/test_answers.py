@@ -514,6 +514,10 @@ def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, questio
         # "toàn thành phố … 255.576 đảng viên" is the HCMC's (`subjects.subject_places`)
         "Thành phố Thủ Đức có bao nhiêu đảng viên?",
         "How many party members does Thu Duc City have?",
+        # stop 37. The seeds count new members apart ("7.995 đảng viên mới", the HCMC's): Tân
+        # Bình's 12.554 members is no count of its new ones (`answer._part_counted_apart`)
+        "Tân Bình có bao nhiêu đảng viên mới?",
+        "How many new party members did Tan Binh District admit in 2022?",
         # stop 37. A day asked: 002 says "thời gian qua" (lately), which dates nothing
         "Buổi làm việc giữa Ban Tuyên giáo Trung ương và Thành ủy TP.HCM diễn ra vào ngày nào?",
     ],

@@ -75,6 +75,9 @@ PREDICATE_WRITTEN = 1
 # (`subjects.subject_places`): named in the question, it need not be written near the evidence, and
 # another city named there is not "thành phố". 0: the opening alone says what a document is about.
 SUBJECT_MENTIONS = 3
+# 1: a "how many" answered by a figure whose unit another figure read for it goes on from, saying
+# more of what is asked ("đảng viên" against "đảng viên mới"), is declined (`_part_counted_apart`).
+PART_APART = 1
 OPENING_CHARS = 300  # a document's opening, where it names what it is about (0: not read)
 # 1: a "how many" whose counted thing ("bao nhiêu bệnh viện") its evidence's document never
 # writes is not answered with a figure of another unit ("6.949 đảng viên"; `_counted_named`).
@@ -279,6 +282,37 @@ def _conflicts(
         if len(out) == 2:
             break
     return out
+
+
+def _part_counted_apart(q: Question, best: Evidence, evidence: list[Evidence]) -> bool:
+    """Whether the chosen figure's unit says less of what a "how many" asks than another figure
+    read for the question whose unit goes on from it ("12.554 đảng viên" against "7.995 đảng viên
+    mới" for "bao nhiêu đảng viên mới", "new party members"): the passages count the part asked
+    apart, so the whole's figure is not its count, wherever the part's own figure is from.
+
+    >>> from rag.reading.question import analyse
+    >>> def ev(text):
+    ...     found = Evidence(Passage("r", text, 0, len(text)), 0, 0, len(text), text, [])
+    ...     found.candidate = extract.numbers(text)[0]
+    ...     return found
+    >>> whole, part = ev("Có 12.554 đảng viên."), ev("Kết nạp 7.995 đảng viên mới.")
+    >>> asked = ("Tân Bình có bao nhiêu đảng viên mới?", "How many new party members does Tan Binh have?")
+    >>> [_part_counted_apart(analyse(t), whole, [whole, part]) for t in asked]
+    [True, True]
+    >>> _part_counted_apart(analyse("Tân Bình có bao nhiêu đảng viên?"), whole, [whole, part])
+    False
+    """
+    if q.kind != "number" or best.candidate is None or not best.candidate.unit:
+        return False
+    fit = _unit_fit(q, best.candidate.unit)
+    head = best.candidate.unit.split()
+    for ev in evidence:
+        if ev.candidate is None or not ev.candidate.unit:
+            continue
+        words = ev.candidate.unit.split()
+        if len(words) > len(head) and words[: len(head)] == head and _unit_fit(q, ev.candidate.unit) > fit:
+            return True
+    return False
 
 
 def _unit_fit(q: Question, unit: str) -> float:
@@ -829,6 +863,8 @@ def compose(
         found = False  # what is counted is never written there: the figure counts something else
     elif PREDICATE_WRITTEN and best is not None and predicate_unwritten(q, _context(best, documents)):
         found = False  # "bao nhiêu đảng viên bị kỷ luật" and a total that says nothing of it
+    elif PART_APART and best is not None and _part_counted_apart(q, best, evidence):
+        found = False  # "bao nhiêu đảng viên mới": "7.995 đảng viên mới" elsewhere, "12.554 đảng viên" here
     elif CALIBRATED:
         found = best is not None and bool(features["numbers_present"]) and abstention.holds_answer(features)
     else:
