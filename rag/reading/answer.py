@@ -68,8 +68,8 @@ UNIT_LEXICAL = 1.0
 # overrode the choice: tune MLQA en answers 125 -> 130 of 216 without it, check 101 -> 102.
 UNIT_ACROSS = 0
 CONTEXT_CHARS = 300  # text before a sentence that still counts as its context
-# 1: a "how many" whose predicate ("bị kỷ luật", "were disciplined") the evidence and its context
-# never write is declined (`evidence.predicate_unwritten`): the figure is the whole's. 0: off.
+# 1: a Vietnamese "how many" whose predicate ("bị kỷ luật") the evidence and its context never
+# write is declined (`evidence.predicate_unwritten`): the figure is the whole's. 0: off.
 PREDICATE_WRITTEN = 1
 # A place a document names this many times or more (the most of its level) is what it is about
 # (`subjects.subject_places`): named in the question, it need not be written near the evidence, and
@@ -511,11 +511,9 @@ _LISTED_PLACES = tuple(fold(n).lower() for n in words("cities_provinces"))
 _document_words = lru_cache(maxsize=64)(folded_words)
 
 
+@lru_cache(maxsize=64)  # a document's places are read once for all its questions
 def _subjects(about: str) -> list[Place]:
     return subject_places(about, SUBJECT_MENTIONS)
-
-
-_subjects = lru_cache(maxsize=64)(_subjects)  # a document's places are read once for all questions
 
 
 def _city_near(q: Question, near: str, subjects: Sequence[Place]) -> bool:
