@@ -514,6 +514,9 @@ def test_the_seeds_answer_questions_asked_as_a_new_user_would(assistant, questio
         # "toàn thành phố … 255.576 đảng viên" is the HCMC's (`subjects.subject_places`)
         "Thành phố Thủ Đức có bao nhiêu đảng viên?",
         "How many party members does Thu Duc City have?",
+        # the sentence before the HCMC's "4.260 mô hình" lists "quận, huyện, thành phố Thủ Đức"
+        # among the levels a training reached: the city asked must be in the evidence sentence
+        "Thành phố Thủ Đức có bao nhiêu mô hình dân vận khéo?",
         # stop 37. The seeds count new members apart ("7.995 đảng viên mới", the HCMC's): Tân
         # Bình's 12.554 members is no count of its new ones (`answer._part_counted_apart`)
         "Tân Bình có bao nhiêu đảng viên mới?",

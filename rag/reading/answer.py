@@ -363,7 +363,7 @@ def _numbers_present(q: Question, ev: Evidence, documents: dict[str, Document]) 
     if (
         not _places_present(q, context, text[:OPENING_CHARS], subjects)
         or not _named_in_document(q, about)
-        or not _city_near(q, context, subjects)
+        or not _city_near(q, ev.text, subjects)
     ):
         return False
     if not q.numbers:
@@ -517,9 +517,11 @@ def _subjects(about: str) -> list[Place]:
 
 
 def _city_near(q: Question, near: str, subjects: Sequence[Place]) -> bool:
-    """A city or province the question names by name is written in the evidence's context when its
-    document is about another one (`subject_places`): there "thành phố" is that one. Asked about
-    Thủ Đức, a report on Hồ Chí Minh City that names Thủ Đức under a photo does not answer.
+    """A city or province the question names by name is written in the evidence sentence `near`
+    when its document is about another one (`subject_places`): there "thành phố" is that one.
+    Asked about Thủ Đức, a report on Hồ Chí Minh City that names Thủ Đức under a photo, or among
+    the levels a training reached in the sentence before ("quận, huyện, thành phố Thủ Đức"), does
+    not answer with the city's figures.
 
     >>> from rag.reading.question import analyse
     >>> hcm = subject_places("TP.HCM họp. Thành phố Hồ Chí Minh có 255.576 đảng viên. TP.HCM …")

@@ -162,6 +162,8 @@ def places(text: str) -> list[Place]:
     [('district', '3'), ('district', 'tan binh')]
     >>> places("Quận ủy, xã hội, thành phố đã, quân Nguyên, máy tính Bkav, What city is it in? Which province")
     []
+    >>> [(p.level, p.key) for p in places("Quỹ của thành phố.\\nTrong năm, TP. Hồ Chí Minh có …")]
+    [('city', 'ho chi minh')]
 
     An English head is followed by a number only ("District 3"); a capitalised word after it
     starts something else ("the City People's Committee", "District Party Committee").
@@ -183,6 +185,9 @@ def places(text: str) -> list[Place]:
         written = re.sub(r"\s+", " ", text[m.start("head") : m.end("head")].lower())
         if written not in _WRITTEN_HEADS and strip_marks(written) != written:
             continue
+        named_at = m.start("num") if m.group("num") else m.start("words")
+        if head != "tp" and "." in folded[m.end("head") : named_at]:
+            continue  # "TP. Hồ Chí Minh" is abbreviated; "… thành phố.\nTrong năm" ends a sentence
         if head in ENGLISH_HEADS and not m.group("num"):
             continue  # English writes a name before its head; "City People's Committee" names none
         name = m.group("num") or m.group("words")
