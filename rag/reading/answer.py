@@ -536,8 +536,12 @@ def _city_near(q: Question, near: str, subjects: Sequence[Place]) -> bool:
     others = [a for a in asked if wide and not any(a.same(p) for p in wide)]
     if not others:
         return True
-    written, words_ = places(near), folded_words(near)
-    return all(any(a.same(w) for w in written) or key_written(a.key, words_) for a in others)
+    return _all_written(others, places(near), folded_words(near))
+
+
+def _all_written(asked: Sequence[Place], written: Sequence[Place], words_: str) -> bool:
+    """Each place `asked` is among the places `written`, or its key in the folded `words_`."""
+    return all(any(a.same(w) for w in written) or key_written(a.key, words_) for a in asked)
 
 
 def _places_present(q: Question, near: str, opening: str, subjects: Sequence[Place] = ()) -> bool:
@@ -556,9 +560,8 @@ def _places_present(q: Question, near: str, opening: str, subjects: Sequence[Pla
     asked = [p for p in q.places if p.level in ("district", "ward") and not p.key.isdigit()]
     if not asked:
         return True
-    written = places(near) + places(opening) + list(subjects)
     words_ = f"{folded_words(near)} {folded_words(opening)}"  # "Xã đảo Thạnh An": the name as words
-    return all(any(a.same(w) for w in written) or key_written(a.key, words_) for a in asked)
+    return _all_written(asked, places(near) + places(opening) + list(subjects), words_)
 
 
 def _number_pairs(text: str) -> list[tuple[str, str]]:
@@ -964,7 +967,10 @@ def says_when(text: str, day: bool = False) -> bool:
 def _asks_day(q: Question) -> bool:
     """The question asks a calendar day (`words.toml` `answers.day_asked`), typed with marks or not."""
     folded = " ".join(fold(q.text).lower().split())
-    return any(find_phrase(folded, fold(cue).lower()) for cue in words("answers.day_asked"))
+    return any(find_phrase(folded, cue) for cue in _DAY_ASKED)
+
+
+_DAY_ASKED = tuple(fold(cue).lower() for cue in words("answers.day_asked"))
 
 
 def span_shares(scores: list[float | None], temperature: float = 1.0) -> list[float]:

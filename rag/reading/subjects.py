@@ -331,16 +331,16 @@ def subject_places(text: str, at_least: int = 3) -> list[Place]:
             groups.append([place])
         else:
             group.append(place)
-    most: dict[str, int] = {}
+    by_level: dict[str, list[list[Place]]] = {}
     for group in groups:
-        most[group[0].level] = max(most.get(group[0].level, 0), len(group))
-    return [  # one per level: two named as often leave it open
-        group[0]
-        for group in groups
-        if len(group) >= at_least
-        and len(group) == most[group[0].level]
-        and sum(len(g) == len(group) and g[0].level == group[0].level for g in groups) == 1
-    ]
+        by_level.setdefault(group[0].level, []).append(group)
+    found = []
+    for same_level in by_level.values():
+        most = max(map(len, same_level))
+        leaders = [group for group in same_level if len(group) == most]
+        if most >= at_least and len(leaders) == 1:  # two named as often leave it open
+            found.append(leaders[0][0])
+    return found
 
 
 _SPECIFIC = {"ward": 0, "district": 1, "city": 2, "province": 3}  # a ward is in a district, …
